@@ -1,0 +1,317 @@
+# Batched RODAS4 integrator, appended to a model's generated kernels (see codegen.py and
+# numba_backend.py); it calls the globals rhs_batch, jac_batch, dfdt_batch and obs_batch defined
+# there. It is kept as a real module so it can be read and linted; it is not imported directly.
+#
+# Method: RODAS4, the 6-stage, order 4(3), L-stable and stiffly accurate Rosenbrock method of
+# Hairer & Wanner, Solving Ordinary Differential Equations II (2nd ed., Springer 1996, sect. IV.7),
+# in the formulation G = I/(h*gamma) - J, G K_i = f(t + alpha_i h, y + sum_j A_ij K_j)
+# + sum_j (C_ij / h) K_j + gamma_i h df/dt; y1 = y + sum_j M_j K_j; error = K_6.
+#
+# Patients are integrated in lockstep within a chunk (the patient index is the innermost array
+# axis), each with its own time, step size, event list and output pointer; accepted and rejected
+# steps are decided per patient. Chunks run in parallel over threads.
+import numpy as np  # noqa: F811 - also imported by the generated header
+import numba  # noqa: F811
+from numba import prange
+
+RODAS_ALPHA = np.array([0.0, 0.386, 0.21, 0.63, 1.0, 1.0])
+RODAS_GAMMA = np.array([0.25, -0.1043, 0.1035, -0.0362, 0.0, 0.0])
+RODAS_A = np.zeros((6, 6))
+RODAS_A[1, 0] = 1.544
+RODAS_A[2, 0] = 0.9466785280815826
+RODAS_A[2, 1] = 0.2557011698983284
+RODAS_A[3, 0] = 3.314825187068521
+RODAS_A[3, 1] = 2.896124015972201
+RODAS_A[3, 2] = 0.9986419139977817
+RODAS_A[4, 0] = 1.221224509226641
+RODAS_A[4, 1] = 6.019134481288629
+RODAS_A[4, 2] = 12.53708332932087
+RODAS_A[4, 3] = -0.687886036105895
+RODAS_A[5, 0:4] = RODAS_A[4, 0:4]
+RODAS_A[5, 4] = 1.0
+RODAS_C = np.zeros((6, 6))
+RODAS_C[1, 0] = -5.6688
+RODAS_C[2, 0] = -2.430093356833875
+RODAS_C[2, 1] = -0.2063599157091915
+RODAS_C[3, 0] = -0.1073529058151375
+RODAS_C[3, 1] = -9.594562251023355
+RODAS_C[3, 2] = -20.47028614809616
+RODAS_C[4, 0] = 7.496443313967647
+RODAS_C[4, 1] = -10.24680431464352
+RODAS_C[4, 2] = -33.99990352819905
+RODAS_C[4, 3] = 11.7089089320616
+RODAS_C[5, 0] = 8.083246795921522
+RODAS_C[5, 1] = -7.981132988064893
+RODAS_C[5, 2] = -31.52159432874371
+RODAS_C[5, 3] = 16.31930543123136
+RODAS_C[5, 4] = -6.058818238834054
+RODAS_M = np.array([1.221224509226641, 6.019134481288629, 12.53708332932087, -0.687886036105895, 1.0, 1.0])
+RODAS_ORDER = 4.0
+
+# Status codes per patient (see engine/result.py for their messages)
+OK = 0
+MAX_STEPS = 1
+STEP_TOO_SMALL = 2
+NOT_FINITE = 3
+SINGULAR = 4
+
+
+@numba.njit(cache=True)
+def _apply_events(y, p, b, t_now, ev_t, ev_kind, ev_idx, ev_val, n_ev, ev_i):
+    """Apply every event of patient b due at or before t_now; return the new event pointer."""
+    k = ev_i
+    while k < n_ev and ev_t[k] <= t_now:
+        idx = ev_idx[k]
+        if idx >= 0:
+            if ev_kind[k] == 0:
+                y[idx, b] += ev_val[k]
+            elif ev_kind[k] == 1:
+                y[idx, b] = ev_val[k]
+            else:
+                y[idx, b] *= ev_val[k]
+        else:
+            j = -idx - 1
+            if ev_kind[k] == 0:
+                p[j, b] += ev_val[k]
+            elif ev_kind[k] == 1:
+                p[j, b] = ev_val[k]
+            else:
+                p[j, b] *= ev_val[k]
+        k += 1
+    return k
+
+
+@numba.njit(cache=True)
+def _record(y, p, b, t_now, ys, obs, oi, ybuf, pbuf, obuf, tbuf):
+    """Store state and observables of patient b at output index oi."""
+    n = y.shape[0]
+    for i in range(n):
+        ys[oi, i, b] = y[i, b]
+        ybuf[i, 0] = y[i, b]
+    for j in range(p.shape[0]):
+        pbuf[j, 0] = p[j, b]
+    tbuf[0] = t_now
+    obs_batch(tbuf, ybuf, pbuf, obuf)  # noqa: F821 - defined in the generated kernels
+    for k in range(obs.shape[1]):
+        obs[oi, k, b] = obuf[k, 0]
+
+
+@numba.njit(cache=True)
+def integrate_chunk(y, p, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
+                    rtol, atol, h0, max_steps, ys, obs, status, stats):
+    """Integrate the patients of one chunk (y: n x B, p: np x B) over the output grid t_out.
+
+    atol is per species (n); events of patient b are rows ev_*[b, :n_ev[b]], sorted by time;
+    ev_idx >= 0 is a species index, -(j+1) parameter j; ev_kind 0 add, 1 set, 2 scale.
+
+    ys (T x n x B) and obs (T x k x B) receive the results; status (B) the outcome;
+    stats (3 x B) counts accepted steps, rejected steps and right-hand-side evaluations.
+    """
+    n, B = y.shape
+    T = t_out.shape[0]
+    t = np.full(B, t0)
+    h = np.full(B, h0)
+    h_try = np.zeros(B)
+    stop = np.zeros(B)
+    out_i = np.zeros(B, dtype=np.int64)
+    ev_i = np.zeros(B, dtype=np.int64)
+    active = np.ones(B, dtype=np.bool_)
+    J = np.zeros((n, n, B))
+    W = np.zeros((n, n, B))
+    piv = np.zeros((n, B), dtype=np.int64)
+    K = np.zeros((6, n, B))
+    f = np.zeros((n, B))
+    dfdt = np.zeros((n, B))
+    ystage = np.zeros((n, B))
+    fstage = np.zeros((n, B))
+    tstage = np.zeros(B)
+    ynew = np.zeros((n, B))
+    err = np.zeros(B)
+    ybuf = np.zeros((n, 1))
+    pbuf = np.zeros((p.shape[0], 1))
+    obuf = np.zeros((obs.shape[1], 1))
+    tbuf = np.zeros(1)
+    for b in range(B):
+        for oi in range(T):
+            for i in range(n):
+                ys[oi, i, b] = np.nan
+            for k in range(obs.shape[1]):
+                obs[oi, k, b] = np.nan
+
+    while True:
+        # 1. events and outputs due now; next stop per patient
+        n_active = 0
+        for b in range(B):
+            if not active[b]:
+                continue
+            ev_i[b] = _apply_events(y, p, b, t[b], ev_t[b], ev_kind[b], ev_idx[b], ev_val[b], n_ev[b], ev_i[b])
+            while out_i[b] < T and t_out[out_i[b]] <= t[b]:
+                _record(y, p, b, t[b], ys, obs, out_i[b], ybuf, pbuf, obuf, tbuf)
+                out_i[b] += 1
+            if out_i[b] >= T:
+                active[b] = False
+                continue
+            s = t_out[out_i[b]]
+            if ev_i[b] < n_ev[b] and ev_t[b, ev_i[b]] < s:
+                s = ev_t[b, ev_i[b]]
+            stop[b] = s
+            h_try[b] = min(h[b], s - t[b])
+            n_active += 1
+        if n_active == 0:
+            break
+
+        # 2. Jacobian, df/dt and f at (t, y)
+        jac_batch(t, y, p, J)  # noqa: F821
+        dfdt_batch(t, y, p, dfdt)  # noqa: F821
+        rhs_batch(t, y, p, f)  # noqa: F821
+
+        # 3. W = I/(h gamma) - J, LU with partial pivoting per patient
+        for i in range(n):
+            for j in range(n):
+                for b in range(B):
+                    W[i, j, b] = -J[i, j, b]
+        for i in range(n):
+            for b in range(B):
+                W[i, i, b] += 1.0 / (h_try[b] * RODAS_GAMMA[0]) if active[b] else 1.0
+        for b in range(B):
+            if not active[b]:
+                continue
+            for k in range(n):
+                pk = k
+                amax = abs(W[k, k, b])
+                for i in range(k + 1, n):
+                    if abs(W[i, k, b]) > amax:
+                        amax = abs(W[i, k, b])
+                        pk = i
+                piv[k, b] = pk
+                if amax == 0.0 or not np.isfinite(amax):
+                    status[b] = SINGULAR if amax == 0.0 else NOT_FINITE
+                    active[b] = False
+                    break
+                if pk != k:
+                    for j in range(n):
+                        tmp = W[k, j, b]
+                        W[k, j, b] = W[pk, j, b]
+                        W[pk, j, b] = tmp
+                inv = 1.0 / W[k, k, b]
+                for i in range(k + 1, n):
+                    W[i, k, b] *= inv
+                    lik = W[i, k, b]
+                    if lik != 0.0:
+                        for j in range(k + 1, n):
+                            W[i, j, b] -= lik * W[k, j, b]
+
+        # 4. the six stages
+        for st in range(6):
+            if st == 0:
+                for i in range(n):
+                    for b in range(B):
+                        fstage[i, b] = f[i, b]
+            else:
+                for i in range(n):
+                    for b in range(B):
+                        acc = y[i, b]
+                        for j in range(st):
+                            acc += RODAS_A[st, j] * K[j, i, b]
+                        ystage[i, b] = acc
+                for b in range(B):
+                    tstage[b] = t[b] + RODAS_ALPHA[st] * h_try[b]
+                rhs_batch(tstage, ystage, p, fstage)  # noqa: F821
+            for i in range(n):
+                for b in range(B):
+                    if not active[b]:
+                        K[st, i, b] = 0.0
+                        continue
+                    acc = fstage[i, b] + RODAS_GAMMA[st] * h_try[b] * dfdt[i, b]
+                    for j in range(st):
+                        acc += (RODAS_C[st, j] / h_try[b]) * K[j, i, b]
+                    K[st, i, b] = acc
+            # solve W K_st = rhs (forward/back substitution with the stored pivots)
+            for b in range(B):
+                if not active[b]:
+                    continue
+                for k in range(n):
+                    pk = piv[k, b]
+                    if pk != k:
+                        tmp = K[st, k, b]
+                        K[st, k, b] = K[st, pk, b]
+                        K[st, pk, b] = tmp
+                    for i in range(k + 1, n):
+                        K[st, i, b] -= W[i, k, b] * K[st, k, b]
+                for k in range(n - 1, -1, -1):
+                    acc = K[st, k, b]
+                    for j in range(k + 1, n):
+                        acc -= W[k, j, b] * K[st, j, b]
+                    K[st, k, b] = acc / W[k, k, b]
+
+        # 5. new solution, error estimate, accept or reject per patient
+        for b in range(B):
+            if not active[b]:
+                continue
+            stats[2, b] += 6
+            e2 = 0.0
+            finite = True
+            negative = False
+            for i in range(n):
+                acc = y[i, b]
+                for j in range(6):
+                    acc += RODAS_M[j] * K[j, i, b]
+                ynew[i, b] = acc
+                if not np.isfinite(acc):
+                    finite = False
+                scale = atol[i] + rtol * max(abs(y[i, b]), abs(acc))
+                if acc < -atol[i]:
+                    negative = True
+                e = K[5, i, b] / scale
+                e2 += e * e
+            err[b] = np.sqrt(e2 / n) if finite else np.inf
+            if err[b] <= 1.0 and not negative:
+                stats[0, b] += 1
+                hit = h_try[b] >= stop[b] - t[b]
+                t[b] = stop[b] if hit else t[b] + h_try[b]
+                for i in range(n):
+                    v = ynew[i, b]
+                    y[i, b] = v if v > 0.0 else 0.0
+                fac = 0.9 * err[b] ** (-1.0 / RODAS_ORDER) if err[b] > 0.0 else 6.0
+                fac = min(6.0, max(0.2, fac))
+                hn = h_try[b] * fac
+                # a step shortened to land on a stop says nothing about the step size: keep h
+                h[b] = max(h[b], hn) if hit else hn
+            else:
+                stats[1, b] += 1
+                if negative and err[b] <= 1.0:
+                    fac = 0.5
+                elif np.isfinite(err[b]):
+                    fac = max(0.1, 0.9 * err[b] ** (-1.0 / RODAS_ORDER))
+                else:
+                    fac = 0.1
+                h[b] = h_try[b] * fac
+                if h[b] < 1e-12 * max(1.0, abs(t[b])):
+                    status[b] = STEP_TOO_SMALL if np.isfinite(err[b]) else NOT_FINITE
+                    active[b] = False
+            if stats[0, b] + stats[1, b] >= max_steps and active[b]:
+                status[b] = MAX_STEPS
+                active[b] = False
+
+
+@numba.njit(cache=True, parallel=True)
+def integrate_batch(y0, p, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
+                    rtol, atol, h0, max_steps, chunk, ys, obs, status, stats):
+    """Integrate all patients (last axis), `chunk` patients per lockstep group, chunks in parallel."""
+    P = y0.shape[1]
+    n_chunks = (P + chunk - 1) // chunk
+    for c in prange(n_chunks):
+        lo = c * chunk
+        hi = min(P, lo + chunk)
+        yc = np.ascontiguousarray(y0[:, lo:hi])
+        pc = np.ascontiguousarray(p[:, lo:hi])
+        ysc = np.empty((t_out.shape[0], y0.shape[0], hi - lo))
+        obc = np.empty((t_out.shape[0], obs.shape[1], hi - lo))
+        stc = np.zeros(hi - lo, dtype=np.int64)
+        sac = np.zeros((3, hi - lo), dtype=np.int64)
+        integrate_chunk(yc, pc, t0, t_out, ev_t[lo:hi], ev_kind[lo:hi], ev_idx[lo:hi], ev_val[lo:hi],
+                        n_ev[lo:hi], rtol, atol, h0, max_steps, ysc, obc, stc, sac)
+        ys[:, :, lo:hi] = ysc
+        obs[:, :, lo:hi] = obc
+        status[lo:hi] = stc
+        stats[:, lo:hi] = sac

@@ -1,0 +1,185 @@
+"""The building blocks of a model: species, parameters, processes, expressions, observables, events.
+
+Each component is a plain dataclass holding sympy objects; a Model owns them and validates them
+together. Nothing here is global: two models never share state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import sympy as sp
+
+from .sources import Source
+
+
+@dataclass(frozen=True)
+class Variability:
+    """Between-patient variability of a parameter, used when sampling virtual patients.
+
+    lognormal: median = the parameter value, `sigma` the sd of log(value);
+    normal: mean = value, `sigma` the sd; uniform / loguniform: over [lower, upper] of the parameter.
+    Samples are clipped to the parameter's plausible range.
+    """
+
+    kind: Literal["fixed", "lognormal", "normal", "uniform", "loguniform"] = "fixed"
+    sigma: float = 0.0
+
+    def sample(self, value: float, lower: float, upper: float, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.kind == "fixed":
+            out = np.full(n, value, dtype=float)
+        elif self.kind == "lognormal":
+            out = value * np.exp(self.sigma * rng.standard_normal(n))
+        elif self.kind == "normal":
+            out = value + self.sigma * rng.standard_normal(n)
+        elif self.kind == "uniform":
+            out = rng.uniform(lower, upper, n)
+        elif self.kind == "loguniform":
+            out = np.exp(rng.uniform(np.log(lower), np.log(upper), n))
+        else:  # pragma: no cover - guarded by Literal and validation
+            raise ValueError(f"unknown variability kind {self.kind!r}")
+        return np.clip(out, lower, upper)
+
+
+FIXED = Variability()
+
+
+def lognormal(sigma: float) -> Variability:
+    return Variability("lognormal", sigma)
+
+
+def normal(sd: float) -> Variability:
+    return Variability("normal", sd)
+
+
+def uniform() -> Variability:
+    return Variability("uniform")
+
+
+def loguniform() -> Variability:
+    return Variability("loguniform")
+
+
+@dataclass
+class Species:
+    """A state variable: an amount of something in a compartment."""
+
+    name: str
+    unit: str
+    compartment: str
+    initial: sp.Expr  # a number or an expression of parameters
+    description: str = ""
+    module: str = ""
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        return sp.Symbol(self.name)
+
+
+@dataclass
+class Parameter:
+    """A model constant with its unit, plausible range, variability and source."""
+
+    name: str
+    value: float
+    unit: str
+    lower: float
+    upper: float
+    source: Source | None
+    variability: Variability = FIXED
+    description: str = ""
+    module: str = ""
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        return sp.Symbol(self.name)
+
+
+@dataclass
+class Expression:
+    """A named derived quantity (SBML assignment rule) usable in rates and observables."""
+
+    name: str
+    expr: sp.Expr
+    unit: str
+    description: str = ""
+    module: str = ""
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        return sp.Symbol(self.name)
+
+
+@dataclass
+class Observable:
+    """A named quantity reported in results (e.g. a lesion diameter)."""
+
+    name: str
+    expr: sp.Expr
+    unit: str
+    description: str = ""
+    module: str = ""
+
+
+@dataclass
+class Process:
+    """A rate law and the species it changes.
+
+    `stoichiometry` maps species names to coefficients (numbers or expressions of parameters,
+    which convert units, e.g. 1/V for an amount entering a concentration). `evidence` lists the
+    ids of the knowledge statements the process implements.
+    """
+
+    name: str
+    rate: sp.Expr
+    stoichiometry: dict[str, sp.Expr]
+    evidence: tuple[str, ...]
+    description: str = ""
+    module: str = ""
+
+
+EventAction = Literal["add", "set", "scale"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """A discontinuity at a given time.
+
+    target is a species (bolus dose: action 'add'; lesion removal: 'set' to 0 or 'scale' by a
+    surviving fraction) or a parameter (infusion on/off, a drug effect switched: 'set' or 'scale').
+    """
+
+    time: float
+    target: str
+    action: EventAction
+    value: float
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.action not in ("add", "set", "scale"):
+            raise ValueError(f"event action must be add, set or scale, not {self.action!r}")
+        if not np.isfinite(self.time) or not np.isfinite(self.value):
+            raise ValueError(f"event {self.label or self.target}: time and value must be finite")
+
+
+def dose(time: float, species: str, amount: float, label: str = "") -> Event:
+    return Event(float(time), species, "add", float(amount), label or f"dose {species}")
+
+
+def set_value(time: float, target: str, value: float, label: str = "") -> Event:
+    return Event(float(time), target, "set", float(value), label or f"set {target}")
+
+
+def scale_value(time: float, target: str, factor: float, label: str = "") -> Event:
+    return Event(float(time), target, "scale", float(factor), label or f"scale {target}")
+
+
+@dataclass
+class ModuleInfo:
+    """Bookkeeping of a module: its name, description and what it added."""
+
+    name: str
+    description: str = ""
+    components: list[str] = field(default_factory=list)
