@@ -7,3 +7,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+from livermet.knowledge.cli import kb_app  # noqa: E402
+app.add_typer(kb_app, name="kb")
