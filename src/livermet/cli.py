@@ -2,11 +2,15 @@
 
 import typer
 
+from livermet.engine.cli import simulate_command
+from livermet.knowledge.cli import kb_app
+from livermet.modeling.cli import model_app
+
 app = typer.Typer(
     help="livermet: NSCLC liver-metastasis model, simulation and virtual trials (research use only).",
     no_args_is_help=True,
     add_completion=False,
 )
-
-from livermet.knowledge.cli import kb_app  # noqa: E402
 app.add_typer(kb_app, name="kb")
+app.add_typer(model_app, name="model")
+app.command("simulate")(simulate_command)

@@ -23,12 +23,12 @@ AHAMADI_DOI = "10.1002/psp4.12139"
 
 # Knowledge statements the processes implement (livermet.knowledge ids).
 EVIDENCE = {
-    "tumour_growth": ["s000_0_01"],
-    "nk_kill": ["s001_1_11"],
-    "cd8_kill": ["s000_112_05"],
-    "nk_source": ["s001_1_11"],
-    "cd8_activation": ["s000_111_01"],
-    "pd1_blockade": ["s000_21_01"],
+    "tumour_growth": ["s001_1_11"],
+    "nk_kill": ["s001_1_23", "s000_12_20"],
+    "cd8_kill": ["s000_12_16"],
+    "nk_source": ["s000_112_05"],
+    "cd8_activation": ["s000_111_02", "s000_111_03"],
+    "pd1_blockade": ["s000_22_01", "s000_0_05"],
 }
 
 
@@ -37,8 +37,11 @@ def _p(m: Model, name, value, unit, lo, hi, src, var=None, desc=""):
     return m.parameter(name, value, unit, lo, hi, source=src, description=desc, **kwargs)
 
 
-def tumour_immune_module(m: Model, *, evidence=EVIDENCE) -> dict[str, sp.Symbol]:
-    """Tumour cells T, NK cells N and tumour-specific CD8 T cells L (de Pillis 2005, eqs. 1-3)."""
+def tumour_immune_module(m: Model, *, kill_boost: sp.Expr | float = 1, evidence=EVIDENCE) -> dict[str, sp.Symbol]:
+    """Tumour cells T, NK cells N and tumour-specific CD8 T cells L (de Pillis 2005, eqs. 1-3).
+
+    kill_boost multiplies the CD8 kill term (1 without treatment; see antibody_pk_module).
+    """
     src = cite(DEPILLIS, DEPILLIS_DOI)
     with m.module("tumour_immune", "de Pillis 2005 tumour / NK / CD8 T-cell interaction"):
         T0 = m.parameter("T0", 1e8, "cell", 1e7, 1e10, assumed(
@@ -66,7 +69,7 @@ def tumour_immune_module(m: Model, *, evidence=EVIDENCE) -> dict[str, sp.Symbol]
         q = _p(m, "q", 3.42e-10, "1/cell/day", 1e-11, 1e-8, src, None, "CD8 inactivation by tumour")
         pp = _p(m, "p", 1.0e-7, "1/cell/day", 1e-8, 1e-6, src, None, "NK inactivation by tumour")
         r = _p(m, "r", 1.1e-7, "1/cell/day", 1e-8, 1e-6, src, None, "CD8 recruitment by NK-lysed tumour")
-        boost = m.expression("kill_boost", 1, "dimensionless", "multiplier of CD8 kill (1 without drug)")
+        boost = m.expression("kill_boost", kill_boost, "dimensionless", "multiplier of CD8 kill (1 without drug)")
         # D*T written as d T L^lam / (s T^lam + L^lam): the paper's d (L/T)^lam / (s + (L/T)^lam) times T,
         # rearranged so that it stays finite when the tumour is eradicated (T = 0)
         one = m.parameter("one_cell", 1.0, "cell", 1.0, 1.0, assumed(
@@ -85,7 +88,7 @@ def tumour_immune_module(m: Model, *, evidence=EVIDENCE) -> dict[str, sp.Symbol]
         m.process("cd8_recruitment", j * DT**2 / (k + DT**2) * L, {L: 1}, evidence["cd8_activation"])
         m.process("cd8_inactivation", q * L * T, {L: -1}, evidence["cd8_activation"])
         m.process("cd8_from_nk_kill", r * N * T, {L: 1}, evidence["cd8_activation"])
-        vol = m.parameter("cell_volume", 1e-3, "mm**3/cell", 5e-4, 4e-3, cite(
+        vol = m.parameter("cell_volume", 1e-6, "mm**3/cell", 4.9e-7, 6e-6, cite(
             "Del Monte 2009 Cell Cycle 8:505 (about 1e9 cells per cm3 of tumour)"),
             description="tumour volume per cancer cell")
         m.observable("tumour_cells", T, "cell")
@@ -97,8 +100,11 @@ def tumour_immune_module(m: Model, *, evidence=EVIDENCE) -> dict[str, sp.Symbol]
 
 
 def antibody_pk_module(m: Model, *, dose_mg: float = 200.0, interval_days: float = 21.0, n_doses: int = 35,
-                       evidence=EVIDENCE) -> dict[str, sp.Symbol]:
-    """Two-compartment IV antibody PK (pembrolizumab typical values), dosed every `interval_days`."""
+                       evidence=EVIDENCE) -> sp.Expr:
+    """Two-compartment IV antibody PK (pembrolizumab typical values), dosed every `interval_days`.
+
+    Returns the effect on CD8 kill, 1 + Emax C / (EC50 + C), to pass to tumour_immune_module.
+    """
     src = cite(AHAMADI, AHAMADI_DOI)
     with m.module("antibody_pk", "two-compartment anti-PD-1 antibody PK with a receptor-occupancy effect"):
         Ac = m.species("A_c", "mg", "central", 0.0, "antibody amount in the central compartment")
@@ -117,16 +123,14 @@ def antibody_pk_module(m: Model, *, dose_mg: float = 200.0, interval_days: float
         m.process("ab_clearance", CL * Ac / Vc, {Ac: -1}, evidence["pd1_blockade"])
         m.process("ab_distribution", Q * (Ac / Vc - Ap / Vp), {Ac: -1, Ap: 1}, evidence["pd1_blockade"])
         m.observable("antibody_conc", conc, "mg/L")
-        m.expressions_["kill_boost"].expr = 1 + emax * conc / (ec50 + conc)
         for i in range(n_doses):
             m.event(dose(i * interval_days, "A_c", dose_mg, label=f"anti-PD-1 dose {i + 1}"))
-    return {"A_c": Ac, "A_p": Ap}
+    return 1 + emax * conc / (ec50 + conc)
 
 
 def reference_model(*, with_pk: bool = True, n_doses: int = 35) -> Model:
     """The de Pillis 2005 model, optionally with anti-PD-1 PK dosed 200 mg every 3 weeks."""
     m = Model("depillis2005_pd1", "de Pillis 2005 tumour/NK/CD8 model with two-compartment anti-PD-1 PK")
-    tumour_immune_module(m)
-    if with_pk:
-        antibody_pk_module(m, n_doses=n_doses)
+    boost = antibody_pk_module(m, n_doses=n_doses) if with_pk else 1
+    tumour_immune_module(m, kill_boost=boost)
     return m

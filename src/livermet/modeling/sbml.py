@@ -123,7 +123,7 @@ def to_sbml(model: Model, *, include_events: bool = True) -> str:
     """SBML L3V2 text of the model; raises SBMLExportError if libSBML finds an error in it."""
     doc = libsbml.SBMLDocument(3, 2)
     sm = doc.createModel()
-    sm.setId(model.name if model.name.isidentifier() else "livermet_model")
+    sm.setId("model_" + model.name if model.name.isidentifier() else "livermet_model")
     sm.setName(model.name)
     _notes(sm, (model.description or model.name) + f" (exported by livermet; model hash {model.hash()})")
     sm.setTimeUnits(_add_unit_definition(sm, U.TIME_UNIT))

@@ -1,0 +1,150 @@
+"""Cross-backend agreement, analytic PK, event exactness, stiff problems and failure handling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.linalg import expm
+
+from livermet.engine import relative_error, simulate
+from livermet.modeling import Model, assumed, dose, set_value
+from livermet.population import sample_parameters
+
+TIGHT = {"rtol": 1e-10, "atol": 1e-10}
+
+
+def _max_rel(a, b, floor=1e-6):
+    return float(np.nanmax(relative_error(a, b, floor)))
+
+
+@pytest.fixture(scope="module")
+def cohort(ref_model):
+    return sample_parameters(ref_model, 6, seed=3)
+
+
+def test_three_backends_agree_on_reference_model(ref_model, cohort):
+    t = np.linspace(0, 365, 53)
+    res = {b: simulate(ref_model, t, cohort, backend=b, **TIGHT) for b in ("numba", "scipy", "roadrunner")}
+    for r in res.values():
+        assert (r.status == 0).all()
+    for other in ("scipy", "roadrunner"):
+        for k, name in enumerate(res["numba"].observable_names):
+            err = _max_rel(res["numba"].observables[:, :, k], res[other].observables[:, :, k])
+            assert err < 1e-5, f"{name}: numba vs {other} max relative error {err:.2e}"
+
+
+def _analytic_pk(pk_model, t, doses):
+    """Exact solution of the linear two-compartment PK by matrix exponentials and superposition."""
+    p = pk_model.parameter_values()
+    kel, k12, k21 = p["CL"] / p["V_c"], p["Q"] / p["V_c"], p["Q"] / p["V_p"]
+    A = np.array([[-kel - k12, k21], [k12, -k21]])
+    out = np.zeros((len(t), 2))
+    for td, amount in doses:
+        for i, ti in enumerate(t):
+            if ti >= td:
+                out[i] += expm(A * (ti - td)) @ np.array([amount, 0.0])
+    return out
+
+
+def test_pk_matches_analytic_solution_with_repeated_doses(pk_model):
+    t = np.linspace(0, 730, 293)  # 2.5-day grid: doses every 21 days fall on and off it
+    res = simulate(pk_model, t, **TIGHT)
+    exact = _analytic_pk(pk_model, t, [(e.time, e.value) for e in pk_model.events_])
+    assert _max_rel(res.species_values("A_c")[0], exact[:, 0], 1e-9) < 1e-6
+    assert _max_rel(res.species_values("A_p")[0], exact[:, 1], 1e-9) < 1e-6
+
+
+def test_dose_between_output_times_is_exact(pk_model):
+    m = Model("pk_no_schedule")
+    from livermet.biology.reference import antibody_pk_module
+
+    antibody_pk_module(m, n_doses=0)
+    t = np.arange(0.0, 30.0, 1.0)
+    doses = [(3.3, 200.0), (17.77, 100.0)]
+    res = simulate(m, t, events=[dose(td, "A_c", a) for td, a in doses], **TIGHT)
+    exact = _analytic_pk(m, t, doses)
+    assert res.species_values("A_c")[0, 3] == 0.0  # day 3: before the first dose
+    assert _max_rel(res.species_values("A_c")[0], exact[:, 0], 1e-9) < 1e-6
+    # an output exactly at a dose time reports the state after the dose
+    res2 = simulate(m, np.array([0.0, 5.0, 10.0]), events=[dose(5.0, "A_c", 50.0)], **TIGHT)
+    assert res2.species_values("A_c")[0, 1] == pytest.approx(50.0, rel=1e-12)
+
+
+def test_parameter_step_event_switches_an_infusion():
+    m = Model("infusion")
+    with m.module("pk"):
+        A = m.species("A", "mg", "body", 0.0)
+        rate = m.parameter("rate", 0.0, "mg/day", 0.0, 100.0, assumed("test infusion rate"))
+        k = m.parameter("k", 0.5, "1/day", 0.1, 1.0, assumed("test elimination"))
+        m.process("infusion", rate, {A: 1}, ["test"])
+        m.process("elimination", k * A, {A: -1}, ["test"])
+        m.observable("amount", A, "mg")
+    t = np.array([0.0, 1.0, 2.5, 4.0])
+    res = simulate(m, t, events=[set_value(1.0, "rate", 10.0), set_value(2.5, "rate", 0.0)], **TIGHT)
+    a = res.observable("amount")[0]
+    on = 10.0 / 0.5 * (1 - np.exp(-0.5 * 1.5))
+    assert a[1] == 0.0
+    assert a[2] == pytest.approx(on, rel=1e-8)
+    assert a[3] == pytest.approx(on * np.exp(-0.5 * 1.5), rel=1e-8)
+    for backend in ("scipy", "roadrunner"):
+        other = simulate(m, t, events=[set_value(1.0, "rate", 10.0), set_value(2.5, "rate", 0.0)],
+                         backend=backend, **TIGHT)
+        assert _max_rel(other.observable("amount")[0], a, 1e-9) < 1e-6
+
+
+def test_stiff_robertson_problem_matches_scipy_radau(robertson):
+    m = robertson
+    t = np.array([0.0, 0.4, 4.0, 40.0, 400.0, 4e3, 4e4])
+    ours = simulate(m, t, rtol=1e-8, atol=1e-14)
+    ref = simulate(m, t, backend="scipy", method="Radau", rtol=1e-10, atol=1e-16)
+    assert ours.status[0] == 0
+    for name in ("obs_A", "obs_C"):
+        assert _max_rel(ours.observable(name), ref.observable(name), 1e-12) < 1e-5
+    total = ours.species[0].sum(axis=1)  # mass conservation A + B + C = 1
+    assert np.allclose(total, 1.0, atol=1e-9)
+
+
+def test_error_shrinks_with_tolerance(pk_model):
+    t = np.linspace(0, 200, 41)
+    exact = _analytic_pk(pk_model, t, [(e.time, e.value) for e in pk_model.events_ if e.time <= 200])
+    errs = []
+    for tol in (1e-4, 1e-7, 1e-10):
+        r = simulate(pk_model, t, rtol=tol, atol=tol)
+        errs.append(_max_rel(r.species_values("A_c")[0], exact[:, 0], 1e-6))
+    assert errs[0] < 1e-2 and errs[2] < 1e-8
+    assert errs[0] > errs[1] > errs[2]
+
+
+def test_failed_patient_is_flagged_and_batch_goes_on():
+    m = Model("blowup")
+    with m.module("growth"):
+        X = m.species("X", "cell", "dish", 1.0)
+        r = m.parameter("r", 0.1, "1/cell/day", 0.0, 10.0, assumed("test"))
+        m.process("autocatalysis", r * X**2, {X: 1}, ["test"])  # blows up at t = 1/(r X0)
+        m.observable("x", X, "cell")
+    t = np.linspace(0, 5, 6)
+    res = simulate(m, t, {"r": [0.1, 1.0, 0.05]}, max_steps=20_000)
+    assert list(res.status == 0) == [True, False, True]
+    assert "ok" not in res.messages[1]
+    assert np.isfinite(res.observable("x")[0]).all() and np.isfinite(res.observable("x")[2]).all()
+    assert np.isnan(res.observable("x")[1, -1])
+    assert len(res.failures()) == 1
+
+
+def test_result_converts_to_pandas_and_xarray(ref_model, cohort):
+    res = simulate(ref_model, np.linspace(0, 30, 4), cohort)
+    df = res.to_pandas()
+    assert len(df) == 6 * 4 and set(res.observable_names) <= set(df.columns)
+    ds = res.to_xarray()
+    assert ds["tumour_diameter"].shape == (6, 4)
+
+
+def test_bad_inputs_give_clear_errors(ref_model):
+    with pytest.raises(ValueError, match="unknown parameter"):
+        simulate(ref_model, [0, 1], {"nope": [1.0]})
+    with pytest.raises(ValueError, match="strictly increasing"):
+        simulate(ref_model, [0, 2, 1])
+    with pytest.raises(ValueError, match="unknown backend"):
+        simulate(ref_model, [0, 1], backend="matlab")
+    with pytest.raises(ValueError, match="not a species or parameter"):
+        simulate(ref_model, [0, 1], events=[dose(0.5, "ghost", 1.0)])
