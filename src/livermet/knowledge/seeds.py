@@ -7,7 +7,8 @@ The seeds are text extracted from PDFs, so the parser is deliberately forgiving:
   `^[4]`, full-width brackets and commas); ranges are expanded;
 * section headings are lines starting with a number such as `2.3` followed by a title; a number
   is only accepted as a heading when it is the next one in sequence (first child, next sibling or
-  next at a higher level), which rules out numbers that merely start a wrapped line;
+  next at a higher level) and is not followed by a unit (年, 个, 例, ...), which rules out numbers
+  that merely start a wrapped line;
 * text before the first heading is the unnumbered introduction, section "0";
 * numbered phases written as circled digits (①, ②, ...) inside a section become sub-sections
   `<section>.p1`, `<section>.p2`, ... (seed 001 describes the five phases of liver colonisation so);
@@ -25,7 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 CITATION = re.compile(r"\^?[\[［]\s*(\d{1,3}(?:\s*[-–—~～,，、]\s*\d{1,3})*)\s*[\]］]")
-HEADING = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){0,3})\s+(?=[^\d\s%.])(.+?)\s*$")
+# a number then a title; not a number followed by a unit ("1 年生存率", "3 个月") or a percentage
+HEADING = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){0,3})\s+(?=[^\d\s%.年月日周天个例名次倍岁级])(.+?)\s*$")
 REFLIST_START = re.compile(r"^\s*(参考文献|references|bibliography)\s*[:：]?\s*$", re.I)
 REF_ENTRY = re.compile(r"^\s*(?:[-*]\s*)?[\[［](\d{1,3})[\]］]\s*(.*)$")
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
