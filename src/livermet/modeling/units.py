@@ -15,8 +15,10 @@ import sympy as sp
 
 ureg = pint.UnitRegistry()
 # Counting units used throughout QSP models: cells and molecules are plain counts.
-ureg.define("cell = [cell_count] = cells")
-ureg.define("molecule = [molecule_count] = molecules")
+ureg.define("cell = [cell_count]")
+ureg.define("@alias cell = cells")
+ureg.define("molecule = [molecule_count]")
+ureg.define("@alias molecule = molecules")
 TIME_UNIT = "day"
 
 
