@@ -151,7 +151,7 @@ def show(
         table.add_column("field")
         table.add_column("value", overflow="fold")
         for k, v in rec.items():
-            if v not in (None, [], {}):
+            if k != "evidence" and v not in (None, [], {}):
                 table.add_row(k, json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else str(v))
         table.add_row("citations", "\n".join(report["citations"]))
         out.print(table)

@@ -58,7 +58,7 @@ def show(kb: KnowledgeBase, record_id: str) -> dict:
 
 def stats(kb: KnowledgeBase, with_references: bool = True) -> dict:
     """Counts and coverage. Keys: entities, statements, clinical_results (counts), entities_by_type,
-    statements_by_relation, statements_by_seed, statements_out_of_model_scope, clinical_by_endpoint,
+    entities_without_statements, statements_by_relation, statements_by_seed, statements_out_of_model_scope, clinical_by_endpoint,
     calibration_targets, reference_coverage, section_coverage, references (per reference, optional),
     issues (error and warning counts)."""
     by_seed: Counter[str] = Counter()
@@ -66,12 +66,14 @@ def stats(kb: KnowledgeBase, with_references: bool = True) -> dict:
         for seed in {kb.catalogue.resolve_seed(ev.seed) or "(no seed)" for ev in st.evidence} or {"(no evidence)"}:
             by_seed[seed] += 1
     linked = {c.target_id for c in kb.clinical.values() if c.target_id}
+    named = {eid for st in kb.statements.values() for eid in st.entity_ids()}
     targets = sorted(kb.catalogue.targets, key=lambda t: int(t[1:]) if t[1:].isdigit() else 0)
     out = {
         "entities": len(kb.entities),
         "statements": len(kb.statements),
         "clinical_results": len(kb.clinical),
         "entities_by_type": dict(sorted(Counter(e.type for e in kb.entities.values()).items())),
+        "entities_without_statements": sorted(set(kb.entities) - named),
         "statements_by_relation": dict(sorted(Counter(s.relation for s in kb.statements.values()).items())),
         "statements_by_seed": dict(sorted(by_seed.items())),
         "statements_out_of_model_scope": sum(1 for s in kb.statements.values() if s.model_scope),

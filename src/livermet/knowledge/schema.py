@@ -76,7 +76,10 @@ class Entity(_Record):
     identifiers: dict[str, str] = Field(default_factory=dict)
     description: str | None = None
 
-    _id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _check_id(value)
 
     @field_validator("identifiers", mode="before")
     @classmethod
@@ -126,7 +129,10 @@ class Evidence(_Record):
     pmid: str | None = None
     url: str | None = None
 
-    _pmid = field_validator("pmid", mode="before")(classmethod(lambda cls, v: _number_to_str(v)))
+    @field_validator("pmid", mode="before")
+    @classmethod
+    def _pmid(cls, value: Any) -> Any:
+        return _number_to_str(value)
 
     @field_validator("doi")
     @classmethod
@@ -174,8 +180,15 @@ class Statement(_Record):
     paraphrase: str = Field(min_length=1)
     model_scope: str | None = None
 
-    _id = field_validator("id")(classmethod(lambda cls, v: _check_record_id(v)))
-    _section = field_validator("section", mode="before")(classmethod(lambda cls, v: _number_to_str(v)))
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _check_record_id(value)
+
+    @field_validator("section", mode="before")
+    @classmethod
+    def _section(cls, value: Any) -> Any:
+        return _number_to_str(value)
 
     @field_validator("via", "in_context", mode="before")
     @classmethod
@@ -222,8 +235,15 @@ class ClinicalResult(_Record):
     evidence: list[Evidence] = Field(default_factory=list)
     note: str | None = None
 
-    _id = field_validator("id")(classmethod(lambda cls, v: _check_record_id(v)))
-    _text = field_validator("p_value", "section", mode="before")(classmethod(lambda cls, v: _number_to_str(v)))
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _check_record_id(value)
+
+    @field_validator("p_value", "section", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return _number_to_str(value)
 
     @field_validator("arms", mode="before")
     @classmethod
