@@ -32,8 +32,9 @@ def test_results_do_not_depend_on_batch_size_or_patient_order(ref_model, seed, c
     n = 9
     params = sample_parameters(ref_model, n, seed=seed)
     order = data.draw(st.permutations(list(range(n))))
-    base = simulate(ref_model, T, params, chunk=32)
-    other = simulate(ref_model, T, params.iloc[order], chunk=chunk, patient_ids=params.index[order])
+    base = simulate(ref_model, T, params, lanes=16)
+    other = simulate(ref_model, T, params.iloc[order], lanes=chunk, chunks_per_thread=chunk % 5 + 1,
+                     patient_ids=params.index[order])
     back = np.argsort(order)
     assert np.array_equal(base.observables, other.observables[back])
     assert list(other.patient_ids[back]) == list(base.patient_ids)

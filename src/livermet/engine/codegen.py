@@ -43,12 +43,38 @@ def _symbol_map(eq: Equations, time_name: str = "t[b]") -> dict[sp.Symbol, str]:
     return m
 
 
+def _share_powers(exprs: list[sp.Expr]) -> tuple[dict[sp.Symbol, sp.Expr], list[sp.Expr]]:
+    """Replace b**(k*r) (symbolic r, number k) by P**k with P = b**r computed once.
+
+    Non-integer powers dominate the cost of the kernels, and the Jacobian of terms like
+    (L/T)**lam is full of (L/T)**(2*lam), (L/T)**(3*lam): they all become one pow and products.
+    """
+    defs: dict[sp.Expr, sp.Symbol] = {}
+
+    def visit(e: sp.Expr) -> sp.Expr:
+        if e.is_Pow and not e.exp.is_Number:
+            k, r = e.exp.as_coeff_Mul()
+            key = sp.Pow(visit(e.base), visit(r))
+            sym = defs.setdefault(key, sp.Symbol(f"pw_{len(defs)}"))
+            return sym**k
+        if e.args:
+            return e.func(*[visit(a) for a in e.args])
+        return e
+
+    out = [visit(e) for e in exprs]
+    return {sym: key for key, sym in defs.items()}, out
+
+
 def _body(targets: list[str], exprs: list[sp.Expr], printer: _KernelPrinter, indent: str) -> list[str]:
-    """Assignment lines with common subexpressions factored out."""
+    """Assignment lines: shared non-integer powers first, then common subexpressions factored out."""
     if not exprs:
         return []
-    temps, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("x_"), optimizations="basic")
+    powers, exprs = _share_powers(exprs)
     lines = []
+    for sym, value in powers.items():
+        printer.symbol_map[sym] = str(sym)
+        lines.append(f"{indent}{sym} = {printer.doprint(value)}")
+    temps, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("x_"), optimizations="basic")
     for sym, sub in temps:
         printer.symbol_map[sym] = str(sym)
         lines.append(f"{indent}{sym} = {printer.doprint(sub)}")
@@ -57,13 +83,17 @@ def _body(targets: list[str], exprs: list[sp.Expr], printer: _KernelPrinter, ind
     return lines
 
 
-def _kernel(name: str, args: str, size: str, targets: list[str], exprs: list[sp.Expr], symbol_map) -> str:
+def _kernel(name: str, args: str, size: str, targets: list[str], exprs: list[sp.Expr], symbol_map,
+            masked: bool = False) -> str:
+    """A kernel looping over patients; `masked` kernels skip patients whose flag in `active` is off."""
     printer = _KernelPrinter(dict(symbol_map))
     lines = [
         "@numba.njit(cache=True, fastmath=False, error_model='numpy')",
         f"def {name}({args}):",
         f"    for b in range({size}):",
     ]
+    if masked:
+        lines.append("        if not active[b]:\n            continue")
     body = _body(targets, exprs, printer, " " * 8)
     lines += body or ["        pass"]
     return "\n".join(lines) + "\n"
@@ -74,21 +104,21 @@ def generate_kernels(eq: Equations) -> str:
     smap = _symbol_map(eq)
     n = len(eq.species)
     rhs = _kernel(
-        "rhs_batch", "t, y, p, out", "y.shape[1]",
-        [f"out[{i}, b]" for i in range(n)], list(eq.rhs), smap,
+        "rhs_batch", "t, y, p, out, active", "y.shape[1]",
+        [f"out[{i}, b]" for i in range(n)], list(eq.rhs), smap, masked=True,
     )
     jac = eq.jacobian
     entries = [(i, j) for i in range(n) for j in range(n) if jac[i, j] != 0]
     jac_src = _kernel(
-        "jac_batch", "t, y, p, out", "y.shape[1]",
-        [f"out[{i}, {j}, b]" for i, j in entries], [jac[i, j] for i, j in entries], smap,
+        "jac_batch", "t, y, p, out, active", "y.shape[1]",
+        [f"out[{i}, {j}, b]" for i, j in entries], [jac[i, j] for i, j in entries], smap, masked=True,
     )
     # zero entries are set once by the caller (the solver allocates J with zeros)
     dfdt_exprs = list(eq.time_derivative) if eq.depends_on_time else []
     dfdt = _kernel(
-        "dfdt_batch", "t, y, p, out", "y.shape[1]",
+        "dfdt_batch", "t, y, p, out, active", "y.shape[1]",
         [f"out[{i}, b]" for i in range(n) if dfdt_exprs and dfdt_exprs[i] != 0],
-        [e for e in dfdt_exprs if e != 0], smap,
+        [e for e in dfdt_exprs if e != 0], smap, masked=True,
     )
     init = _kernel(
         "init_batch", "p, out", "p.shape[1]",

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+import numba
 import numpy as np
 import sympy as sp
 
@@ -77,7 +78,8 @@ def simulate(
     t0: float = 0.0,
     rtol: float = 1e-6,
     atol: float | np.ndarray = 1e-9,
-    chunk: int = 32,
+    lanes: int = 16,
+    chunks_per_thread: int = 4,
     h0: float = 1e-3,
     max_steps: int = 200_000,
     keep_species: bool = True,
@@ -94,10 +96,12 @@ def simulate(
     obs = np.empty((T, k, P))
     status = np.zeros(P, dtype=np.int64)
     stats = np.zeros((3, P), dtype=np.int64)
+    # a few chunks per thread balance the load; lanes are the lockstep width inside a chunk
+    n_chunks = max(1, min(P, numba.get_num_threads() * chunks_per_thread))
     start = time.perf_counter()
     kernels.integrate_batch(
         y0, params, float(t0), t_out, inputs.ev_t, inputs.ev_kind, inputs.ev_idx, inputs.ev_val, inputs.n_ev,
-        float(rtol), atol_v, float(h0), int(max_steps), int(chunk), ys, obs, status, stats,
+        float(rtol), atol_v, float(h0), int(max_steps), int(lanes), n_chunks, ys, obs, status, stats,
     )
     wall = time.perf_counter() - start
     return SimulationResult(

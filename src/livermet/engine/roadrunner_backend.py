@@ -63,18 +63,19 @@ def simulate(model: Model, t_out: np.ndarray, inputs: BatchInputs, *, t0: float 
                     apply_event(e, state, params)
             if (t_out == t0).any():
                 record(t_out[t_out == t0], [list(state.values())])
+            for name, v in params.items():
+                rr.setValue(name, float(v))
+            for name, v in state.items():
+                rr.setValue(name, float(v))
+            rr.model.setTime(t0)
             for a, stop, inside, due in segments(t_out, [e for e in inputs.events[b] if e.time > t0], t0):
-                for name, v in params.items():
-                    rr.setValue(name, float(v))
-                for name, v in state.items():
-                    rr.setValue(name, float(v))
-                rr.model.setTime(a)
                 res = np.asarray(rr.simulate(times=[a, *inside, stop], selections=selections))
                 if len(inside):
                     record(inside, res[1:-1, 1:])
                 state = dict(zip(eq.species, res[-1, 1:]))
-                for e in due:
+                for e in due:  # apply the event here and in the runner; nothing else is reset
                     apply_event(e, state, params)
+                    rr.setValue(e.target, float(state[e.target] if e.target in state else params[e.target]))
                 if (t_out == stop).any():
                     record(t_out[t_out == stop], [list(state.values())])
         except RuntimeError as exc:

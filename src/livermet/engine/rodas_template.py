@@ -82,40 +82,46 @@ def _apply_events(y, p, b, t_now, ev_t, ev_kind, ev_idx, ev_val, n_ev, ev_i):
 
 
 @numba.njit(cache=True)
-def _record(y, p, b, t_now, ys, obs, oi, ybuf, pbuf, obuf, tbuf):
-    """Store state and observables of patient b at output index oi."""
+def _record(y, p, b, q, t_now, ys, obs, oi, ybuf, pbuf, obuf, tbuf):
+    """Store state and observables of lane b (patient q) at output index oi."""
     n = y.shape[0]
     for i in range(n):
-        ys[oi, i, b] = y[i, b]
+        ys[oi, i, q] = y[i, b]
         ybuf[i, 0] = y[i, b]
     for j in range(p.shape[0]):
         pbuf[j, 0] = p[j, b]
     tbuf[0] = t_now
     obs_batch(tbuf, ybuf, pbuf, obuf)  # noqa: F821 - defined in the generated kernels
     for k in range(obs.shape[1]):
-        obs[oi, k, b] = obuf[k, 0]
+        obs[oi, k, q] = obuf[k, 0]
 
 
 @numba.njit(cache=True)
-def integrate_chunk(y, p, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
-                    rtol, atol, h0, max_steps, ys, obs, status, stats):
-    """Integrate the patients of one chunk (y: n x B, p: np x B) over the output grid t_out.
+def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
+                    rtol, atol, h0, max_steps, lanes, ys, obs, status, stats):
+    """Integrate the patients of one chunk (y0: n x P, p0: np x P) over the output grid t_out.
 
-    atol is per species (n); events of patient b are rows ev_*[b, :n_ev[b]], sorted by time;
+    `lanes` patients are integrated in lockstep; when one finishes, the next patient of the chunk
+    takes its lane, so lanes stay busy however different the patients' step counts are.
+    atol is per species (n); events of patient q are rows ev_*[q, :n_ev[q]], sorted by time;
     ev_idx >= 0 is a species index, -(j+1) parameter j; ev_kind 0 add, 1 set, 2 scale.
-
-    ys (T x n x B) and obs (T x k x B) receive the results; status (B) the outcome;
-    stats (3 x B) counts accepted steps, rejected steps and right-hand-side evaluations.
+    ys (T x n x P) and obs (T x k x P) receive the results; status (P) the outcome;
+    stats (3 x P) counts accepted steps, rejected steps and right-hand-side evaluations.
     """
-    n, B = y.shape
+    n, P = y0.shape
+    B = min(lanes, P)
     T = t_out.shape[0]
-    t = np.full(B, t0)
-    h = np.full(B, h0)
+    y = np.zeros((n, B))
+    p = np.zeros((p0.shape[0], B))
+    lane_q = np.full(B, -1, dtype=np.int64)
+    next_q = 0
+    t = np.zeros(B)
+    h = np.zeros(B)
     h_try = np.zeros(B)
     stop = np.zeros(B)
     out_i = np.zeros(B, dtype=np.int64)
     ev_i = np.zeros(B, dtype=np.int64)
-    active = np.ones(B, dtype=np.bool_)
+    active = np.zeros(B, dtype=np.bool_)
     J = np.zeros((n, n, B))
     W = np.zeros((n, n, B))
     piv = np.zeros((n, B), dtype=np.int64)
@@ -127,79 +133,105 @@ def integrate_chunk(y, p, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     tstage = np.zeros(B)
     ynew = np.zeros((n, B))
     err = np.zeros(B)
+    inv_h = np.zeros(B)
+    diag = np.zeros(B)
+    keep = np.zeros(B)
+    amax = np.zeros(B)
+    piv_inv = np.zeros(B)
+    pk = np.zeros(B, dtype=np.int64)
     ybuf = np.zeros((n, 1))
-    pbuf = np.zeros((p.shape[0], 1))
+    pbuf = np.zeros((p0.shape[0], 1))
     obuf = np.zeros((obs.shape[1], 1))
     tbuf = np.zeros(1)
-    for b in range(B):
+    for q in range(P):
         for oi in range(T):
             for i in range(n):
-                ys[oi, i, b] = np.nan
+                ys[oi, i, q] = np.nan
             for k in range(obs.shape[1]):
-                obs[oi, k, b] = np.nan
+                obs[oi, k, q] = np.nan
 
     while True:
-        # 1. events and outputs due now; next stop per patient
+        # 1. fill idle lanes with the next patients; events and outputs due now; next stop
         n_active = 0
         for b in range(B):
-            if not active[b]:
-                continue
-            ev_i[b] = _apply_events(y, p, b, t[b], ev_t[b], ev_kind[b], ev_idx[b], ev_val[b], n_ev[b], ev_i[b])
-            while out_i[b] < T and t_out[out_i[b]] <= t[b]:
-                _record(y, p, b, t[b], ys, obs, out_i[b], ybuf, pbuf, obuf, tbuf)
-                out_i[b] += 1
-            if out_i[b] >= T:
-                active[b] = False
-                continue
-            s = t_out[out_i[b]]
-            if ev_i[b] < n_ev[b] and ev_t[b, ev_i[b]] < s:
-                s = ev_t[b, ev_i[b]]
-            stop[b] = s
-            h_try[b] = min(h[b], s - t[b])
-            n_active += 1
+            while True:
+                if not active[b]:
+                    if next_q >= P:
+                        break
+                    q = next_q
+                    next_q += 1
+                    lane_q[b] = q
+                    for i in range(n):
+                        y[i, b] = y0[i, q]
+                    for j in range(p0.shape[0]):
+                        p[j, b] = p0[j, q]
+                    t[b] = t0
+                    h[b] = h0
+                    out_i[b] = 0
+                    ev_i[b] = 0
+                    active[b] = True
+                q = lane_q[b]
+                ev_i[b] = _apply_events(y, p, b, t[b], ev_t[q], ev_kind[q], ev_idx[q], ev_val[q], n_ev[q], ev_i[b])
+                while out_i[b] < T and t_out[out_i[b]] <= t[b]:
+                    _record(y, p, b, q, t[b], ys, obs, out_i[b], ybuf, pbuf, obuf, tbuf)
+                    out_i[b] += 1
+                if out_i[b] >= T:
+                    active[b] = False
+                    continue
+                s = t_out[out_i[b]]
+                if ev_i[b] < n_ev[q] and ev_t[q, ev_i[b]] < s:
+                    s = ev_t[q, ev_i[b]]
+                stop[b] = s
+                h_try[b] = min(h[b], s - t[b])
+                n_active += 1
+                break
         if n_active == 0:
             break
 
         # 2. Jacobian, df/dt and f at (t, y)
-        jac_batch(t, y, p, J)  # noqa: F821
-        dfdt_batch(t, y, p, dfdt)  # noqa: F821
-        rhs_batch(t, y, p, f)  # noqa: F821
+        jac_batch(t, y, p, J, active)  # noqa: F821
+        dfdt_batch(t, y, p, dfdt, active)  # noqa: F821
+        rhs_batch(t, y, p, f, active)  # noqa: F821
 
-        # 3. W = I/(h gamma) - J, LU with partial pivoting per patient
+        # 3. W = I/(h gamma) - J (identity for finished patients), LU with partial pivoting.
+        # Every loop below has the patient index innermost, so it runs over contiguous memory.
+        for b in range(B):
+            inv_h[b] = 1.0 / h_try[b] if active[b] else 0.0
+            diag[b] = inv_h[b] / RODAS_GAMMA[0] if active[b] else 1.0
+            keep[b] = 1.0 if active[b] else 0.0
         for i in range(n):
             for j in range(n):
                 for b in range(B):
-                    W[i, j, b] = -J[i, j, b]
-        for i in range(n):
+                    W[i, j, b] = -J[i, j, b] * keep[b]
             for b in range(B):
-                W[i, i, b] += 1.0 / (h_try[b] * RODAS_GAMMA[0]) if active[b] else 1.0
-        for b in range(B):
-            if not active[b]:
-                continue
-            for k in range(n):
-                pk = k
-                amax = abs(W[k, k, b])
-                for i in range(k + 1, n):
-                    if abs(W[i, k, b]) > amax:
-                        amax = abs(W[i, k, b])
-                        pk = i
-                piv[k, b] = pk
-                if amax == 0.0 or not np.isfinite(amax):
-                    status[b] = SINGULAR if amax == 0.0 else NOT_FINITE
+                W[i, i, b] += diag[b]
+        for k in range(n):
+            for b in range(B):
+                pk[b] = k
+                amax[b] = abs(W[k, k, b])
+            for i in range(k + 1, n):
+                for b in range(B):
+                    v = abs(W[i, k, b])
+                    if v > amax[b]:
+                        amax[b] = v
+                        pk[b] = i
+            for b in range(B):
+                piv[k, b] = pk[b]
+                if active[b] and (amax[b] == 0.0 or not np.isfinite(amax[b])):
+                    status[lane_q[b]] = SINGULAR if amax[b] == 0.0 else NOT_FINITE
                     active[b] = False
-                    break
-                if pk != k:
+                if pk[b] != k:
                     for j in range(n):
                         tmp = W[k, j, b]
-                        W[k, j, b] = W[pk, j, b]
-                        W[pk, j, b] = tmp
-                inv = 1.0 / W[k, k, b]
-                for i in range(k + 1, n):
-                    W[i, k, b] *= inv
-                    lik = W[i, k, b]
-                    if lik != 0.0:
-                        for j in range(k + 1, n):
-                            W[i, j, b] -= lik * W[k, j, b]
+                        W[k, j, b] = W[pk[b], j, b]
+                        W[pk[b], j, b] = tmp
+                piv_inv[b] = 1.0 / W[k, k, b] if W[k, k, b] != 0.0 else 0.0
+            for i in range(k + 1, n):
+                for b in range(B):
+                    W[i, k, b] *= piv_inv[b]
+                for j in range(k + 1, n):
+                    for b in range(B):
+                        W[i, j, b] -= W[i, k, b] * W[k, j, b]
 
         # 4. the six stages
         for st in range(6):
@@ -210,45 +242,49 @@ def integrate_chunk(y, p, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
             else:
                 for i in range(n):
                     for b in range(B):
-                        acc = y[i, b]
-                        for j in range(st):
-                            acc += RODAS_A[st, j] * K[j, i, b]
-                        ystage[i, b] = acc
+                        ystage[i, b] = y[i, b]
+                for j in range(st):
+                    a_ij = RODAS_A[st, j]
+                    if a_ij != 0.0:
+                        for i in range(n):
+                            for b in range(B):
+                                ystage[i, b] += a_ij * K[j, i, b]
                 for b in range(B):
                     tstage[b] = t[b] + RODAS_ALPHA[st] * h_try[b]
-                rhs_batch(tstage, ystage, p, fstage)  # noqa: F821
+                rhs_batch(tstage, ystage, p, fstage, active)  # noqa: F821
+            g_st = RODAS_GAMMA[st]
             for i in range(n):
                 for b in range(B):
-                    if not active[b]:
-                        K[st, i, b] = 0.0
-                        continue
-                    acc = fstage[i, b] + RODAS_GAMMA[st] * h_try[b] * dfdt[i, b]
-                    for j in range(st):
-                        acc += (RODAS_C[st, j] / h_try[b]) * K[j, i, b]
-                    K[st, i, b] = acc
-            # solve W K_st = rhs (forward/back substitution with the stored pivots)
-            for b in range(B):
-                if not active[b]:
-                    continue
-                for k in range(n):
-                    pk = piv[k, b]
-                    if pk != k:
+                    K[st, i, b] = (fstage[i, b] + g_st * h_try[b] * dfdt[i, b]) * keep[b]
+            for j in range(st):
+                c_ij = RODAS_C[st, j]
+                for i in range(n):
+                    for b in range(B):
+                        K[st, i, b] += c_ij * inv_h[b] * K[j, i, b]
+            # solve W K_st = rhs: row swaps, forward then back substitution
+            for k in range(n):
+                for b in range(B):
+                    q = piv[k, b]
+                    if q != k:
                         tmp = K[st, k, b]
-                        K[st, k, b] = K[st, pk, b]
-                        K[st, pk, b] = tmp
-                    for i in range(k + 1, n):
+                        K[st, k, b] = K[st, q, b]
+                        K[st, q, b] = tmp
+                for i in range(k + 1, n):
+                    for b in range(B):
                         K[st, i, b] -= W[i, k, b] * K[st, k, b]
-                for k in range(n - 1, -1, -1):
-                    acc = K[st, k, b]
-                    for j in range(k + 1, n):
-                        acc -= W[k, j, b] * K[st, j, b]
-                    K[st, k, b] = acc / W[k, k, b]
+            for k in range(n - 1, -1, -1):
+                for j in range(k + 1, n):
+                    for b in range(B):
+                        K[st, k, b] -= W[k, j, b] * K[st, j, b]
+                for b in range(B):
+                    K[st, k, b] = K[st, k, b] / W[k, k, b] if keep[b] != 0.0 else 0.0
 
         # 5. new solution, error estimate, accept or reject per patient
         for b in range(B):
             if not active[b]:
                 continue
-            stats[2, b] += 6
+            q = lane_q[b]
+            stats[2, q] += 6
             e2 = 0.0
             finite = True
             negative = False
@@ -266,7 +302,7 @@ def integrate_chunk(y, p, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                 e2 += e * e
             err[b] = np.sqrt(e2 / n) if finite else np.inf
             if err[b] <= 1.0 and not negative:
-                stats[0, b] += 1
+                stats[0, q] += 1
                 hit = h_try[b] >= stop[b] - t[b]
                 t[b] = stop[b] if hit else t[b] + h_try[b]
                 for i in range(n):
@@ -278,7 +314,7 @@ def integrate_chunk(y, p, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                 # a step shortened to land on a stop says nothing about the step size: keep h
                 h[b] = max(h[b], hn) if hit else hn
             else:
-                stats[1, b] += 1
+                stats[1, q] += 1
                 if negative and err[b] <= 1.0:
                     fac = 0.5
                 elif np.isfinite(err[b]):
@@ -287,22 +323,25 @@ def integrate_chunk(y, p, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                     fac = 0.1
                 h[b] = h_try[b] * fac
                 if h[b] < 1e-12 * max(1.0, abs(t[b])):
-                    status[b] = STEP_TOO_SMALL if np.isfinite(err[b]) else NOT_FINITE
+                    status[q] = STEP_TOO_SMALL if np.isfinite(err[b]) else NOT_FINITE
                     active[b] = False
-            if stats[0, b] + stats[1, b] >= max_steps and active[b]:
-                status[b] = MAX_STEPS
+            if stats[0, q] + stats[1, q] >= max_steps and active[b]:
+                status[q] = MAX_STEPS
                 active[b] = False
 
 
 @numba.njit(cache=True, parallel=True)
 def integrate_batch(y0, p, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
-                    rtol, atol, h0, max_steps, chunk, ys, obs, status, stats):
-    """Integrate all patients (last axis), `chunk` patients per lockstep group, chunks in parallel."""
+                    rtol, atol, h0, max_steps, lanes, n_chunks, ys, obs, status, stats):
+    """Integrate all patients (last axis): contiguous chunks of patients in parallel over threads,
+    `lanes` patients in lockstep within a chunk."""
     P = y0.shape[1]
-    n_chunks = (P + chunk - 1) // chunk
+    size = (P + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
-        lo = c * chunk
-        hi = min(P, lo + chunk)
+        lo = min(P, c * size)
+        hi = min(P, lo + size)
+        if hi <= lo:
+            continue
         yc = np.ascontiguousarray(y0[:, lo:hi])
         pc = np.ascontiguousarray(p[:, lo:hi])
         ysc = np.empty((t_out.shape[0], y0.shape[0], hi - lo))
@@ -310,7 +349,7 @@ def integrate_batch(y0, p, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
         stc = np.zeros(hi - lo, dtype=np.int64)
         sac = np.zeros((3, hi - lo), dtype=np.int64)
         integrate_chunk(yc, pc, t0, t_out, ev_t[lo:hi], ev_kind[lo:hi], ev_idx[lo:hi], ev_val[lo:hi],
-                        n_ev[lo:hi], rtol, atol, h0, max_steps, ysc, obc, stc, sac)
+                        n_ev[lo:hi], rtol, atol, h0, max_steps, lanes, ysc, obc, stc, sac)
         ys[:, :, lo:hi] = ysc
         obs[:, :, lo:hi] = obc
         status[lo:hi] = stc
