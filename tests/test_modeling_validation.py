@@ -155,3 +155,18 @@ def test_reference_model_evidence_exists_in_knowledge_base(ref_model):
     from livermet.knowledge import check_statement_ids
 
     ref_model.validate(known_statements=check_statement_ids)
+
+
+def test_hooks_collect_contributions_from_other_modules():
+    m, X, k = _base()
+    with m.module("biology"):
+        occ = m.hook("pd1_occupancy", "dimensionless", "fraction of PD-1 signalling blocked")
+        m.process("kill", k * X * occ, {X: -1}, ["s1"])
+    with m.module("drug"):
+        c = m.parameter("c", 0.5, "dimensionless", 0, 1, SRC)
+        m.contribute("pd1_occupancy", c)
+    m.validate()
+    assert m.equations().rhs[0] == -k * X * c
+    assert m.hook_contributions_["pd1_occupancy"] == ["drug"]
+    with pytest.raises(ValueError, match="has no hook 'ctla4'"):
+        m.contribute("ctla4", 1)

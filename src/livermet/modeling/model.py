@@ -92,6 +92,8 @@ class Model:
         self.events_: list[Event] = []
         self.modules_: dict[str, ModuleInfo] = {}
         self.compartments_: dict[str, str] = {}
+        self.hooks_: dict[str, str] = {}
+        self.hook_contributions_: dict[str, list[str]] = {}
         self._current_module = ""
         self._duplicates: list[str] = []
 
@@ -177,6 +179,22 @@ class Model:
             name, sp.sympify(rate), stoich, tuple(evidence), description, self._current_module
         )
         return name
+
+    def hook(self, name: str, unit: str, description: str = "", default: float = 0.0) -> sp.Symbol:
+        """Declare a hook: an expression (default `default`) through which other modules act on this
+        one, e.g. a drug effect. Contributions from other modules are added with `contribute`."""
+        sym = self.expression(name, default, unit, description)
+        self.hooks_[name] = description
+        return sym
+
+    def contribute(self, hook: str, term: sp.Expr | float) -> None:
+        """Add a term to a declared hook (e.g. PD-1 occupancy from an antibody's concentration)."""
+        if hook not in self.hooks_:
+            known = ", ".join(sorted(self.hooks_)) or "none declared"
+            raise ValueError(f"model {self.name!r} has no hook {hook!r} (hooks: {known})")
+        e = self.expressions_[hook]
+        e.expr = e.expr + sp.sympify(term)
+        self.hook_contributions_.setdefault(hook, []).append(self._current_module or "?")
 
     def event(self, event: Event) -> None:
         """A discontinuity that is part of the model itself (e.g. a fixed dosing schedule)."""
