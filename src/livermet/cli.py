@@ -5,6 +5,7 @@ import typer
 from livermet.engine.cli import simulate_command
 from livermet.knowledge.cli import kb_app
 from livermet.modeling.cli import model_app
+from livermet.therapy.cli import therapy_app
 
 app = typer.Typer(
     help="livermet: NSCLC liver-metastasis model, simulation and virtual trials (research use only).",
@@ -13,4 +14,5 @@ app = typer.Typer(
 )
 app.add_typer(kb_app, name="kb")
 app.add_typer(model_app, name="model")
+app.add_typer(therapy_app, name="therapy")
 app.command("simulate")(simulate_command)

@@ -1,0 +1,270 @@
+"""Therapeutic antibodies: two-compartment population PK (time-varying clearance and body-weight /
+albumin covariates where published) and receptor occupancy into the checkpoint / VEGF hooks.
+
+PK values are the typical values of shared/reference/models-and-parameters.md table 3.2 (each
+row cites the PopPK paper it was read from), converted to days. Where a PopPK table gave no
+between-patient variability, the Davda et al. 2014 meta-analysis of monoclonal-antibody PK
+(omega^2 0.0987 on CL, 0.116 on V: log-sd 0.31 and 0.34) is used as a class-typical value.
+
+Occupancy of the target in tumour: `f = g C / (g C + EC50)`, with C the serum concentration and g
+the tumour-to-serum antibody ratio of the QSPIO-TNBC antibody PK (gamma_T = 0.522). Concentration-
+effect data for these hooks are scarce, so the EC50 values are `assumed` with their reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..modeling import Event, Model, assumed, cite, lognormal
+from .base import Agent, HookTerm, P, emax, switch_on_event
+
+DAVDA = cite("Davda et al. 2014 mAbs 6:1094 (consensus mAb PopPK; IIV omega^2 CL 0.0987, V 0.116)",
+             "10.4161/mabs.29095")
+QSPIO_GAMMA_T = cite("QSPIO-TNBC model/pk_parameters.m, gamma_T = 0.522 (antibody tumour partition), via "
+                     "shared/reference/models-and-parameters.md 3.2")
+IIV_CL = lognormal(0.31)
+IIV_V = lognormal(0.34)
+
+
+@dataclass
+class PDTarget:
+    hook: str
+    ec50: float
+    ec50_range: tuple[float, float]
+    source: object
+    description: str
+    evidence: tuple[str, ...]
+
+
+@dataclass
+class Antibody(Agent):
+    """Two-compartment IV antibody; optional sigmoid time-varying CL (time since first dose)."""
+
+    pk_source: object = None
+    cl: float = 0.2  # L/day, typical value at the reference covariates
+    vc: float = 3.5  # L
+    q: float = 0.7  # L/day
+    vp: float = 3.0  # L
+    wt_ref: float | None = None
+    cl_wt: float | None = None
+    vc_wt: float | None = None
+    alb_ref: float | None = None
+    cl_alb: float | None = None
+    tv: tuple[float, float, float] | None = None  # (Emax on log CL, T50 days, Hill)
+    iiv_cl: object = IIV_CL
+    iiv_vc: object = IIV_V
+    iiv_source_note: str = "IIV from Davda et al. 2014 (class-typical)"
+    targets: list[PDTarget] = field(default_factory=list)
+    half_life_published: float | None = None  # days, for the record and the tests
+    half_life_source: str = ""
+
+    def __post_init__(self) -> None:
+        src = self.pk_source
+        note = f" ({self.iiv_source_note})"
+        ps = [
+            P("CL", self.cl, "L/day", self.cl * 0.4, self.cl * 2.5, src, self.iiv_cl,
+              "clearance at the reference covariates, first dose" + note),
+            P("Vc", self.vc, "L", self.vc * 0.4, self.vc * 2.5, src, self.iiv_vc, "central volume" + note),
+            P("Q", self.q, "L/day", self.q * 0.3, self.q * 3.0, src, description="inter-compartmental clearance"),
+            P("Vp", self.vp, "L", self.vp * 0.3, self.vp * 3.0, src, description="peripheral volume"),
+        ]
+        if self.cl_wt is not None:
+            ps.append(P("wt_ref", self.wt_ref, "kg", self.wt_ref, self.wt_ref, src,
+                        description="reference body weight of the covariate model"))
+            ps.append(P("cl_wt", self.cl_wt, "dimensionless", self.cl_wt * 0.5, self.cl_wt * 1.5, src,
+                        description="power of body weight on clearance"))
+        if self.vc_wt is not None:
+            ps.append(P("vc_wt", self.vc_wt, "dimensionless", self.vc_wt * 0.5, self.vc_wt * 1.5, src,
+                        description="power of body weight on central volume"))
+        if self.cl_alb is not None:
+            ps.append(P("alb_ref", self.alb_ref, "g/L", self.alb_ref, self.alb_ref, src,
+                        description="reference serum albumin of the covariate model"))
+            lo, hi = sorted((self.cl_alb * 0.5, self.cl_alb * 1.5))
+            ps.append(P("cl_alb", self.cl_alb, "dimensionless", lo, hi, src,
+                        description="power of albumin on clearance"))
+        if self.tv is not None:
+            emx, t50, hill = self.tv
+            lo, hi = sorted((emx * 2.0, 0.0)) if emx < 0 else (0.0, emx * 2.0)
+            ps += [
+                P("tv_max", emx, "dimensionless", lo, hi, src,
+                  description="maximal change of log clearance with time on treatment"),
+                P("tv_t50", t50, "day", t50 * 0.5, t50 * 2.0, src, description="time of half the CL change"),
+                P("tv_hill", hill, "dimensionless", max(hill * 0.5, 0.5), hill * 2.0, src,
+                  description="Hill coefficient of the CL change"),
+                P("on", 0.0, "dimensionless", 0.0, 1.0, assumed(
+                    "switch: 0 before the first dose, set to 1 by the first-dose event so that the clock "
+                    "counts time since the first dose"), description="treatment started (0/1)"),
+            ]
+        if self.targets:
+            ps.append(P("tumour_partition", 0.522, "dimensionless", 0.1, 1.0, QSPIO_GAMMA_T,
+                        description="tumour interstitial / serum antibody concentration ratio"))
+        for t in self.targets:
+            ps.append(P(f"EC50_{t.hook}", t.ec50, "mg/L", t.ec50_range[0], t.ec50_range[1], t.source,
+                        lognormal(0.5), t.description))
+        self.params = ps + self.params
+
+    # ------------------------------------------------------------------ model
+    @property
+    def dose_species(self) -> str:
+        return self.pname("central")
+
+    def covariates_used(self) -> tuple[str, ...]:
+        out = []
+        if self.cl_wt is not None or self.vc_wt is not None:
+            out.append("weight_kg")
+        if self.cl_alb is not None:
+            out.append("albumin_g_l")
+        return tuple(out)
+
+    def conc(self) -> sp.Symbol:
+        return sp.Symbol(self.pname("conc"))
+
+    def build(self, m: Model, s) -> None:
+        Ac = m.species(self.pname("central"), "mg", "plasma", 0.0, f"{self.name} amount, central compartment")
+        Ap = m.species(self.pname("peripheral"), "mg", "peripheral", 0.0,
+                       f"{self.name} amount, peripheral compartment")
+        cl = s("CL")
+        vc = s("Vc")
+        if self.cl_wt is not None:
+            cl = cl * (sp.Symbol("cov_weight") / s("wt_ref")) ** s("cl_wt")
+        if self.vc_wt is not None:
+            vc = vc * (sp.Symbol("cov_weight") / s("wt_ref")) ** s("vc_wt")
+        if self.cl_alb is not None:
+            cl = cl * (sp.Symbol("cov_albumin") / s("alb_ref")) ** s("cl_alb")
+        ev = self.evidence
+        if self.tv is not None:
+            clock = m.species(self.pname("clock"), "day", "plasma", 0.0, "time since the first dose")
+            m.process(self.pname("clock_tick"), s("on"), {clock: 1}, ev,
+                      "the clock runs from the first dose on")
+            x = (clock / s("tv_t50")) ** s("tv_hill")
+            cl = cl * sp.exp(s("tv_max") * x / (1 + x))
+        CLt = m.expression(self.pname("clearance"), cl, "L/day", "individual clearance at time t")
+        Vct = m.expression(self.pname("volume"), vc, "L", "individual central volume")
+        C = m.expression(self.pname("conc"), Ac / Vct, "mg/L", f"serum {self.name} concentration")
+        m.process(self.pname("elimination"), CLt * C, {Ac: -1}, ev, f"{self.name} linear clearance")
+        m.process(self.pname("distribution"), s("Q") * (C - Ap / s("Vp")), {Ac: -1, Ap: 1}, ev,
+                  f"{self.name} central <-> peripheral distribution")
+        m.observable(self.pname("serum_conc"), C, "mg/L", f"serum {self.name} concentration")
+
+    def hook_terms(self) -> list[HookTerm]:
+        out = []
+        for t in self.targets:
+            def build(s, t=t):
+                return emax(s("tumour_partition") * self.conc(), s(f"EC50_{t.hook}"))
+            out.append(HookTerm(t.hook, build, t.description, t.evidence))
+        return out
+
+    def first_dose_events(self, time: float) -> list[Event]:
+        return [switch_on_event(self, time)] if self.tv is not None else []
+
+    def describe(self) -> dict:
+        d = super().describe()
+        d["half_life_published_days"] = self.half_life_published
+        d["half_life_source"] = self.half_life_source
+        return d
+
+
+# ---------------------------------------------------------------------- PD targets
+PD1_EC50 = cite("QSP-IO kd_PD1_aPD1 = 2.6 nM (shared/reference/models-and-parameters.md 3.1), times a molecular "
+                "weight of 146 kDa: 0.38 mg/L", note="binding constant used as the occupancy EC50")
+PDL1_EC50 = assumed("anti-PD-L1 antibodies are dosed to keep troughs above about 6 mg/L, the concentration "
+                    "taken as saturating PD-L1 in the atezolizumab programme; EC50 put at a tenth of it, "
+                    "range 0.06-6 mg/L")
+CTLA4_IPI_EC50 = assumed("ipilimumab exposure-response keeps rising between 0.3, 3 and 10 mg/kg (troughs about "
+                         "2-60 mg/L), so blockade is not saturated at 1-3 mg/kg; EC50 10 mg/L within 1-50")
+CTLA4_TREME_EC50 = cite("tremelimumab target trough of about 30 ug/mL (AACR 2013 abstract LB228, mesothelioma "
+                        "PopPK)", note="EC50 put at 30/9 mg/L so that the target trough gives 90% blockade")
+VEGF_EC50 = assumed("VEGF is neutralised far below therapeutic bevacizumab troughs (about 100 mg/L at 15 mg/kg "
+                    "q3w); the tumour effect is less saturable, so EC50 5 mg/L within 0.5-50 mg/L")
+VEGFR2_EC50 = assumed("ramucirumab exposure-response (REGARD/RAINBOW) improves up to troughs of about 50 mg/L; "
+                      "EC50 5 mg/L within 0.5-50 mg/L")
+
+PD1 = ("s000_22_01",)
+CTLA4 = ("s000_22_02",)
+
+
+def _pd1(ec50=0.38, src=PD1_EC50, ev=PD1):
+    return PDTarget("pd1_occupancy", ec50, (ec50 / 10, ec50 * 10), src,
+                    "PD-1/PD-L1 signalling blocked in tumour", ev)
+
+
+def _ctla4(ec50, src, ev=CTLA4):
+    return PDTarget("ctla4_occupancy", ec50, (ec50 / 10, ec50 * 5), src,
+                    "CTLA-4 blocked (priming up, Treg depletion)", ev)
+
+
+def _vegf(ec50, src, ev):
+    return PDTarget("vegf_blockade", ec50, (ec50 / 10, ec50 * 10), src,
+                    "VEGF signalling neutralised (vascular capacity, T-cell infiltration)", ev)
+
+
+BAJAJ = cite("Bajaj et al. 2017 CPT:PSP 6:58 (nivolumab PopPK), table 3.2 of shared/reference/models-and-parameters.md",
+             "10.1002/psp4.12143")
+AHAMADI = cite("Ahamadi et al. 2017 CPT:PSP 6:49 (pembrolizumab PopPK), table 3.2", "10.1002/psp4.12139")
+ATEZO = cite("atezolizumab PopPK (FDA BLA 761041 review, as given by Zeng 2026 / nlmixr2lib), table 3.2")
+DURVA = cite("Abegesah 2025 durvalumab PopPK (via nlmixr2lib), table 3.2")
+FENG = cite("Feng et al. 2014 (ipilimumab PopPK), table 3.2")
+LI_BEV = cite("Li et al. 2020 bevacizumab PopPK in NSCLC with carboplatin/paclitaxel, table 3.2")
+HWANG = cite("Hwang et al. 2023 Br J Clin Pharmacol 89:1601 (tremelimumab PopPK, Table 3; combination-with-"
+             "durvalumab time-varying CL)", "10.1111/bcp.15622")
+RAM = cite("ramucirumab prescribing information (Cyramza SmPC): PopPK CL 0.0136 L/h (CV 30%), Vss 4.6 L, "
+           "mean half-life 10 days", note="the Vc/Vp split (3.0/1.6 L) and Q 0.7 L/day are assumed, typical "
+           "of IgG1 (Davda 2014)")
+
+
+ANTIBODIES: list[Antibody] = [
+    Antibody(
+        id="nivolumab", name="nivolumab (anti-PD-1 IgG4)", kind="antibody",
+        description="PD-1 blocking antibody", evidence=("s000_22_01", "s000_21_01", "s000_21_02"),
+        pk_source=BAJAJ, cl=0.0094 * 24, vc=3.63, q=0.0321 * 24, vp=2.78, wt_ref=80.0, cl_wt=0.566,
+        tv=(-0.295, 1410 / 24, 3.15), targets=[_pd1()], half_life_published=20.9,
+        half_life_source="terminal half-life derived from the Bajaj 2017 2-cpt typical values (table 3.2)"),
+    Antibody(
+        id="pembrolizumab", name="pembrolizumab (anti-PD-1 IgG4)", kind="antibody",
+        description="PD-1 blocking antibody", evidence=("s000_22_01", "s000_23_01", "s000_23_02"),
+        pk_source=AHAMADI, cl=0.22, vc=3.48, q=0.795, vp=4.06, wt_ref=76.8, cl_wt=0.595,
+        targets=[_pd1()], half_life_published=25.8,
+        half_life_source="terminal half-life derived from the Ahamadi 2017 2-cpt typical values (table 3.2)"),
+    Antibody(
+        id="atezolizumab", name="atezolizumab (anti-PD-L1 IgG1)", kind="antibody",
+        description="PD-L1 blocking antibody", evidence=("s000_22_01", "s001_41_03", "s001_41_04"),
+        pk_source=ATEZO, cl=0.23, vc=3.25, q=0.603, vp=2.88, wt_ref=77.0, cl_wt=0.668, alb_ref=40.0,
+        cl_alb=-0.901, tv=(-0.193, 62.8, 2.67), targets=[_pd1(0.6, PDL1_EC50)], half_life_published=20.2,
+        half_life_source="terminal half-life derived from the 2-cpt typical values (table 3.2)"),
+    Antibody(
+        id="durvalumab", name="durvalumab (anti-PD-L1 IgG1)", kind="antibody",
+        description="PD-L1 blocking antibody", evidence=("s000_22_01", "s000_21_11"),
+        pk_source=DURVA, cl=0.298, vc=3.42, q=0.452, vp=1.99, wt_ref=69.4, cl_wt=0.338, alb_ref=39.0,
+        cl_alb=-0.589, tv=(-0.498, 61.3, 1.0), targets=[_pd1(0.6, PDL1_EC50)], half_life_published=13.9,
+        half_life_source="terminal half-life at t = 0 derived from the Abegesah 2025 2-cpt values (table 3.2)"),
+    Antibody(
+        id="ipilimumab", name="ipilimumab (anti-CTLA-4 IgG1)", kind="antibody",
+        description="CTLA-4 blocking antibody", evidence=("s000_22_02", "s000_22_04", "s000_22_03"),
+        pk_source=FENG, cl=0.015 * 24, vc=4.15, q=0.0411 * 24, vp=3.11, wt_ref=80.0, cl_wt=0.642,
+        targets=[_ctla4(10.0, CTLA4_IPI_EC50)], half_life_published=15.0,
+        half_life_source="terminal half-life derived from the Feng 2014 2-cpt values (table 3.2)"),
+    Antibody(
+        id="tremelimumab", name="tremelimumab (anti-CTLA-4 IgG2)", kind="antibody",
+        description="CTLA-4 blocking antibody", evidence=("s000_22_02", "s000_22_03"),
+        pk_source=HWANG, cl=0.276, vc=3.64, q=0.357, vp=2.40, wt_ref=71.0, cl_wt=0.638, vc_wt=0.606,
+        alb_ref=39.0, cl_alb=-0.996, tv=(-0.187, 95.1, 3.20), iiv_cl=lognormal(0.336), iiv_vc=lognormal(0.232),
+        iiv_source_note="IIV from Hwang 2023 (33.6% and 23.2% CV)",
+        targets=[_ctla4(30.0 / 9, CTLA4_TREME_EC50)], half_life_published=17.4,
+        half_life_source="terminal half-life derived from the Hwang 2023 2-cpt typical values (the label "
+                         "reports 14.2 days from a later pooled model with CL 0.309 L/day)"),
+    Antibody(
+        id="bevacizumab", name="bevacizumab (anti-VEGF-A IgG1)", kind="antibody",
+        description="VEGF-A neutralising antibody", evidence=("s000_24_03", "s000_24_01", "s000_24_04"),
+        pk_source=LI_BEV, cl=0.0113 * 24, vc=2.99, q=0.269 * 24, vp=6.09, wt_ref=71.0, cl_wt=0.354,
+        targets=[_vegf(5.0, VEGF_EC50, ("s000_24_03", "s000_24_04"))], half_life_published=23.6,
+        half_life_source="terminal half-life derived from the Li 2020 2-cpt values (table 3.2)"),
+    Antibody(
+        id="ramucirumab", name="ramucirumab (anti-VEGFR2 IgG1)", kind="antibody",
+        description="VEGF receptor 2 blocking antibody", evidence=("s000_24_09", "s000_24_10"),
+        pk_source=RAM, cl=0.0136 * 24, vc=3.0, q=0.7, vp=1.6, iiv_cl=lognormal(0.29),
+        iiv_source_note="IIV on CL 30% CV from the label; on Vc class-typical (Davda 2014)",
+        targets=[_vegf(5.0, VEGFR2_EC50, ("s000_24_09",))], half_life_published=10.0,
+        half_life_source="mean half-life from the ramucirumab label (PopPK)"),
+]
