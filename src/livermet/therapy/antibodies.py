@@ -93,6 +93,9 @@ class Antibody(Agent):
                 P("tv_t50", t50, "day", t50 * 0.5, t50 * 2.0, src, description="time of half the CL change"),
                 P("tv_hill", hill, "dimensionless", max(hill * 0.5, 0.5), hill * 2.0, src,
                   description="Hill coefficient of the CL change"),
+                P("tv_eps", 1e-3, "day", 1e-3, 1e-3, assumed(
+                    "numerical offset of the clock (1.4 min) that keeps the derivative of t^Hill finite at t = 0; "
+                    "its effect on clearance is below 1e-6"), description="clock offset"),
                 P("on", 0.0, "dimensionless", 0.0, 1.0, assumed(
                     "switch: 0 before the first dose, set to 1 by the first-dose event so that the clock "
                     "counts time since the first dose"), description="treatment started (0/1)"),
@@ -138,7 +141,7 @@ class Antibody(Agent):
             clock = m.species(self.pname("clock"), "day", "plasma", 0.0, "time since the first dose")
             m.process(self.pname("clock_tick"), s("on"), {clock: 1}, ev,
                       "the clock runs from the first dose on")
-            x = (clock / s("tv_t50")) ** s("tv_hill")
+            x = ((clock + s("tv_eps")) / s("tv_t50")) ** s("tv_hill")
             cl = cl * sp.exp(s("tv_max") * x / (1 + x))
         CLt = m.expression(self.pname("clearance"), cl, "L/day", "individual clearance at time t")
         Vct = m.expression(self.pname("volume"), vc, "L", "individual central volume")
