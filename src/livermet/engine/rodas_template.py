@@ -261,7 +261,8 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                 for i in range(n):
                     for b in range(B):
                         K[st, i, b] += c_ij * inv_h[b] * K[j, i, b]
-            # solve W K_st = rhs: row swaps, forward then back substitution
+            # solve W K_st = rhs: all row swaps first (the factorisation swapped whole rows, so the
+            # multipliers are in the final row order), then forward and back substitution
             for k in range(n):
                 for b in range(B):
                     q = piv[k, b]
@@ -269,6 +270,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                         tmp = K[st, k, b]
                         K[st, k, b] = K[st, q, b]
                         K[st, q, b] = tmp
+            for k in range(n):
                 for i in range(k + 1, n):
                     for b in range(B):
                         K[st, i, b] -= W[i, k, b] * K[st, k, b]
