@@ -1,0 +1,159 @@
+"""Endpoints of a virtual trial per arm and per subgroup, and the comparison with published values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .survival import (
+    DAYS_PER_MONTH,
+    adverse_event_rates,
+    cox_hazard_ratio,
+    km_summary,
+    logrank_p,
+    proportion,
+)
+
+AT_RISK_MONTHS = (0, 6, 12, 18, 24, 30, 36, 48, 60)
+
+
+def _subgroup_column(patients: pd.DataFrame, name: str) -> pd.Series:
+    from ..trial.randomisation import subgroup_value
+
+    return pd.Series(np.asarray(subgroup_value(patients.set_index("patient_id"), name)),
+                     index=patients["patient_id"].to_numpy())
+
+
+def analysis_table(results: dict[str, pd.DataFrame], subgroups: list[str], strata: list[str]) -> pd.DataFrame:
+    """Endpoints of patients whose simulation succeeded, in months, with subgroup and stratum columns."""
+    e = results["endpoints"]
+    e = e[e["solver_ok"]].copy()
+    for c in ("os_days", "pfs_days", "dor_days"):
+        e[c.replace("_days", "_months")] = e[c] / DAYS_PER_MONTH
+    pats = results["patients"]
+    for s in dict.fromkeys([*subgroups, *strata]):
+        col = _subgroup_column(pats, s)
+        e[s] = col.reindex(e["patient_id"].to_numpy()).to_numpy()
+    return e
+
+
+def arm_summary(df: pd.DataFrame) -> dict:
+    resp = df[df["responder"]]
+    return {
+        "n": int(len(df)),
+        "os": km_summary(df["os_months"], df["os_event"], "OS", at_risk_times=AT_RISK_MONTHS),
+        "pfs": km_summary(df["pfs_months"], df["pfs_event"], "PFS", at_risk_times=AT_RISK_MONTHS),
+        "orr": proportion(int(df["responder"].sum()), len(df)),
+        "dcr": proportion(int(df["disease_control"].sum()), len(df)),
+        "dor": km_summary(resp["dor_months"], resp["dor_event"], "DoR"),
+    }
+
+
+def compare(df: pd.DataFrame, exp: str, ctrl: str, strata: list[str]) -> dict:
+    out = {"experimental": exp, "control": ctrl}
+    for ep in ("os", "pfs"):
+        hr = cox_hazard_ratio(df, f"{ep}_months", f"{ep}_event", "arm", exp, ctrl, strata)
+        hr["logrank_p"] = logrank_p(df, f"{ep}_months", f"{ep}_event", "arm", exp, ctrl)
+        out[ep] = hr
+    return out
+
+
+def _strip_curve(s: dict) -> dict:
+    return {k: v for k, v in s.items() if k != "curve"}
+
+
+def summarise(results: dict[str, pd.DataFrame], protocol, published: list[dict] | None = None) -> dict:
+    """JSON-able summary: per arm, comparisons (stratified Cox HR as the protocol says), subgroups, AEs."""
+    subgroups = list(protocol.subgroups)
+    strata = list(protocol.randomisation.stratify_by)
+    df = analysis_table(results, subgroups, strata)
+    arms = [a.id for a in protocol.arms]
+    ctrl = protocol.control_arm.id if protocol.control_arm else None
+    exps = [a.id for a in protocol.experimental_arms] if ctrl else []
+    out: dict = {"n_patients": int(len(results["endpoints"])), "n_analysed": int(len(df)),
+                 "solver_failures": int((~results["endpoints"]["solver_ok"]).sum()), "arms": {}, "comparisons": [],
+                 "subgroups": {}, "forest": []}
+    for a in arms:
+        out["arms"][a] = arm_summary(df[df["arm"] == a])
+    ae = adverse_event_rates(results["events"], results["endpoints"][results["endpoints"]["solver_ok"]])
+    for a in arms:
+        out["arms"][a]["ae_grade3"] = ae.get(a, proportion(0, 0))
+    for e in exps:
+        out["comparisons"].append({"subgroup": "all", **compare(df, e, ctrl, strata)})
+    for s in subgroups:
+        levels = sorted(df[s].dropna().astype(str).unique())
+        out["subgroups"][s] = {}
+        for lv in levels:
+            sub = df[df[s].astype(str) == lv]
+            entry = {"arms": {a: _strip_curve_arm(arm_summary(sub[sub["arm"] == a])) for a in arms}}
+            # within a subgroup, stratify by the other factors only
+            st = [x for x in strata if x != s]
+            entry["comparisons"] = [compare(sub, e, ctrl, st) for e in exps]
+            entry["curves"] = {a: {"os": arm_summary(sub[sub["arm"] == a])["os"],
+                                   "pfs": arm_summary(sub[sub["arm"] == a])["pfs"]} for a in arms}
+            out["subgroups"][s][lv] = entry
+            for c in entry["comparisons"]:
+                out["forest"].append({"subgroup": s, "level": lv, "experimental": c["experimental"],
+                                      "control": c["control"], "endpoint": "os", "n": c["os"]["n"],
+                                      "hr": c["os"]["hr"], "hr_ci": c["os"]["hr_ci"]})
+    if published:
+        out["published"] = compare_published(out, published, ctrl, exps)
+    return out
+
+
+def _strip_curve_arm(s: dict) -> dict:
+    return {k: (_strip_curve(v) if isinstance(v, dict) and "curve" in v else v) for k, v in s.items()}
+
+
+def _arm_block(summary: dict, subgroup: str) -> tuple[dict, list]:
+    if subgroup == "all":
+        return summary["arms"], summary["comparisons"]
+    name, level = subgroup.split("=", 1)
+    entry = summary["subgroups"].get(name, {}).get(level)
+    if entry is None:
+        return {}, []
+    return entry["arms"], entry["comparisons"]
+
+
+def compare_published(summary: dict, published: list[dict], ctrl: str | None, exps: list[str]) -> list[dict]:
+    """Rows of (published value with CI, simulated value with CI) per published record."""
+    rows = []
+    for rec in published:
+        arms, comps = _arm_block(summary, rec["subgroup"])
+        ep = str(rec.get("endpoint", "")).lower()
+        stat = rec.get("statistic")
+        key = "os" if ep.startswith("os") else "pfs" if ep.startswith("pfs") else "orr" if "orr" in ep else None
+        base = {"record": rec["record"], "target_id": rec.get("target_id"), "trial": rec.get("trial"),
+                "subgroup": rec["subgroup"], "endpoint": rec.get("endpoint"), "unit": rec.get("unit")}
+        exp_arm = exps[0] if exps else (next(iter(arms)) if arms else None)
+        if key in ("os", "pfs") and stat == "median":
+            for role, arm in (("experimental", exp_arm), ("control", ctrl)):
+                if arm is None or arm not in arms:
+                    continue
+                v = rec.get("value_exp" if role == "experimental" else "value_ctrl")
+                if v is None:
+                    continue
+                s = arms[arm][key]
+                rows.append({**base, "quantity": f"median {key.upper()} ({role}: {arm})", "published": v,
+                             "published_ci": rec.get("ci_exp" if role == "experimental" else "ci_ctrl"),
+                             "simulated": s["median"], "simulated_ci": s["median_ci"]})
+        if key in ("os", "pfs") and rec.get("hr") is not None and comps:
+            c = comps[0][key]
+            rows.append({**base, "quantity": f"HR {key.upper()} ({comps[0]['experimental']} vs {comps[0]['control']})",
+                         "published": rec["hr"], "published_ci": rec.get("hr_ci"), "simulated": c["hr"],
+                         "simulated_ci": c["hr_ci"]})
+        if key == "orr" and stat in ("proportion", "rate"):
+            for role, arm in (("experimental", exp_arm), ("control", ctrl)):
+                v = rec.get("value_exp" if role == "experimental" else "value_ctrl")
+                if arm is None or arm not in arms or v is None:
+                    continue
+                s = arms[arm]["orr"]
+                rows.append({**base, "quantity": f"ORR % ({role}: {arm})", "published": v,
+                             "published_ci": rec.get("ci_exp" if role == "experimental" else "ci_ctrl"),
+                             "simulated": None if s["rate"] is None else 100 * s["rate"],
+                             "simulated_ci": [None if x is None else 100 * x for x in s["ci"]]})
+        if not any(r["record"] == rec["record"] and r["subgroup"] == rec["subgroup"] for r in rows):
+            rows.append({**base, "quantity": f"{rec.get('endpoint')} ({stat})", "published": rec.get("value_exp"),
+                         "published_ci": rec.get("ci_exp"), "simulated": None, "simulated_ci": None,
+                         "note": "no simulated counterpart computed for this statistic"})
+    return rows

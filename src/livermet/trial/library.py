@@ -1,0 +1,59 @@
+"""The shipped trial library (`livermet/library/trials/*.yaml`) and the published results it cites."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .protocol import Protocol, load_protocol
+
+LIBRARY = Path(__file__).resolve().parents[1] / "library" / "trials"
+TARGETS = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "clinical" / "targets.yaml"
+
+
+def library_files() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(LIBRARY.glob("*.yaml"))}
+
+
+def resolve(name_or_file: str) -> Path:
+    """A library trial by id, or a YAML file path."""
+    p = Path(name_or_file)
+    if p.suffix in (".yaml", ".yml") and p.exists():
+        return p
+    files = library_files()
+    if name_or_file in files:
+        return files[name_or_file]
+    raise FileNotFoundError(f"{name_or_file!r} is neither a YAML file nor a library trial; library: "
+                            f"{', '.join(files) or 'empty'}")
+
+
+@lru_cache(maxsize=1)
+def clinical_records() -> dict[str, dict]:
+    """Clinical result records of the knowledge base (the calibration targets), by record id."""
+    data = yaml.safe_load(TARGETS.read_text(encoding="utf-8"))
+    return {r["id"]: r for r in data}
+
+
+def published_for(protocol: Protocol) -> list[dict]:
+    """The protocol's published results, with the values read from the knowledge base."""
+    recs = clinical_records()
+    out = []
+    for pub in protocol.published:
+        if pub.record not in recs:
+            raise KeyError(f"protocol {protocol.id}: published record {pub.record!r} is not in the knowledge base")
+        out.append({**recs[pub.record], "record": pub.record, "subgroup": pub.subgroup})
+    return out
+
+
+def list_trials(known_regimen=None) -> list[dict]:
+    rows = []
+    for tid, path in library_files().items():
+        p = load_protocol(path, known_regimen)
+        rows.append({"id": p.id, "title": p.title, "file": str(path), "arms": [
+            {"id": a.id, "regimen": a.regimen, "control": a.control} for a in p.arms],
+            "sample_size": p.sample_size, "published": [x.record for x in p.published],
+            "targets": sorted({clinical_records()[x.record]["target_id"] for x in p.published
+                               if x.record in clinical_records()})})
+    return rows

@@ -1,0 +1,140 @@
+"""Where the trial layer gets its model and its regimens.
+
+A `TrialSetup` names a model factory, a function that turns covariates into per-patient
+parameters, and a regimen source. Two setups are built in:
+
+- `liver`: the liver-metastasis model of `livermet.biology` (registered there as "liver") with the
+  therapy library `livermet.therapy.get_regimen` (docs/contracts.md sections 3 and 4);
+- `toy`: the trial layer's own test model and regimens (`livermet.trial.toy`), for tests and
+  benchmarks of the trial machinery.
+
+Any other model registered in `livermet.biology.MODELS` can be used with the therapy library.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..modeling import Model
+from ..population.sampling import sample_parameters
+
+# covariate column -> model parameter (set per patient when the model has the parameter)
+COVARIATE_PARAMETERS = {
+    "weight": "cov_weight",  # livermet.therapy.base.COVARIATES
+    "albumin": "cov_albumin",
+    "crcl": "cov_crcl",
+    "ldh": "ldh_base",
+    "nlr": "nlr_base",
+    "pdl1_tps": "pdl1_tps",
+    "tmb": "tmb",
+}
+
+
+def creatinine_clearance(age, weight, female, creatinine_mg_dl: float = 0.9):
+    """Cockcroft-Gault 1976 Nephron 16:31 (mL/min); serum creatinine assumed 0.9 mg/dL when unknown."""
+    crcl = (140.0 - np.asarray(age)) * np.asarray(weight) / (72.0 * creatinine_mg_dl)
+    return np.where(np.asarray(female), 0.85 * crcl, crcl)
+
+
+def default_patient_parameters(model: Model, covariates: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Parameter variability (per-patient stream) plus the covariates the model has parameters for."""
+    params = sample_parameters(model, covariates.index.to_numpy(), seed)
+    cov = covariates.copy()
+    if "crcl" not in cov:
+        cov["crcl"] = creatinine_clearance(cov["age"], cov["weight"], cov["sex"] == "female")
+    for col, pname in COVARIATE_PARAMETERS.items():
+        if pname in model.parameters_ and col in cov:
+            p = model.parameters_[pname]
+            params[pname] = np.clip(cov[col].to_numpy(float), p.lower, p.upper)
+    return params
+
+
+@dataclass
+class TrialSetup:
+    name: str
+    model_factory: Callable[[], Model]
+    get_regimen: Callable[[str], object]
+    patient_parameters: Callable[[Model, pd.DataFrame, int], pd.DataFrame] = default_patient_parameters
+    description: str = ""
+    extras: dict = field(default_factory=dict)
+
+    def known_regimen(self, regimen_id: str) -> bool:
+        try:
+            self.get_regimen(regimen_id)
+            return True
+        except Exception:  # noqa: BLE001 - any lookup failure means unknown
+            return False
+
+    def build_model(self, regimen_ids: list[str]) -> Model:
+        """One model for every arm: the base model with every agent of every regimen added."""
+        model = self.model_factory()
+        for rid in regimen_ids:
+            reg = self.get_regimen(rid)
+            current = model
+            model = reg.build_model(lambda current=current: current)
+        return model
+
+
+def _toy_setup() -> TrialSetup:
+    from . import toy
+
+    def get(rid: str):
+        try:
+            return toy.TOY_REGIMENS[rid]
+        except KeyError:
+            raise KeyError(f"unknown regimen {rid!r} of the test model; available: "
+                           f"{', '.join(sorted(toy.TOY_REGIMENS))}") from None
+
+    def params(model, cov, seed):
+        base = default_patient_parameters(model, cov, seed)
+        extra = toy.toy_patient_parameters(model, cov, seed)
+        for c in extra.columns:
+            base[c] = extra[c]
+        return base
+
+    return TrialSetup("toy", toy.toy_model, get, params, "test model of the trial layer (not the liver model)")
+
+
+def _library_setup(model_name: str) -> TrialSetup:
+    from ..biology import MODELS
+
+    if model_name not in MODELS:
+        raise ValueError(f"unknown model {model_name!r}; available: {', '.join(sorted([*MODELS, 'toy']))}")
+    try:
+        therapy = importlib.import_module("livermet.therapy")
+        get_regimen = therapy.get_regimen
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"the therapy library (livermet.therapy.get_regimen) is not available: {exc}") from exc
+    biology = importlib.import_module("livermet.biology")
+    pp = getattr(biology, "patient_parameters", None)  # a model may provide its own covariate mapping
+
+    def params(model, cov, seed):
+        base = default_patient_parameters(model, cov, seed)
+        if callable(pp):
+            extra = pp(model, cov, seed)
+            for c in extra.columns:
+                base[c] = extra[c]
+        return base
+
+    return TrialSetup(model_name, MODELS[model_name], get_regimen, params,
+                      f"model {model_name!r} of livermet.biology with the therapy library")
+
+
+_CUSTOM: dict[str, Callable[[], TrialSetup]] = {}
+
+
+def register_setup(name: str, make: Callable[[], TrialSetup]) -> None:
+    _CUSTOM[name] = make
+
+
+def get_setup(model_name: str = "liver") -> TrialSetup:
+    if model_name in _CUSTOM:
+        return _CUSTOM[model_name]()
+    if model_name == "toy":
+        return _toy_setup()
+    return _library_setup(model_name)

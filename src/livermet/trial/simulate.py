@@ -1,0 +1,329 @@
+"""Simulate one batch of enrolled patients: treat, image, call RECIST, draw survival, censor.
+
+Everything a patient gets depends only on (seed, patient id) and the protocol, so a batch's
+results do not depend on the batch's size or composition.
+
+Steps per batch:
+1. per-patient parameters (variability + covariates) and the arm's dosing events;
+2. simulate to the horizon; RECIST 1.1 at the assessment days;
+3. patients who progress while on treatment are simulated again with their treatment stopped at
+   the progression scan (and, for crossover, the crossover regimen from then on);
+4. overall survival from the TGI-OS link (survival_link.py); censoring at the data cut-off or at
+   drop-out; assessments after death or censoring are not made;
+5. endpoints: OS, PFS, best overall response, ORR/DCR flags, duration of response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..engine import simulate
+from . import recist as R
+from .models import get_setup
+from .protocol import DAYS_PER_MONTH, Protocol, parse_protocol
+from .randomisation import AE_STREAM, CROSSOVER_STREAM
+from .survival_link import OSInputs, OSLink, draw_overall_survival
+
+SITES = ("primary", "liver", "bone", "brain", "adrenal")
+ENDPOINT_COLUMNS = ("os_days", "os_event", "pfs_days", "pfs_event", "best_response", "responder", "disease_control",
+                    "dor_days", "dor_event")
+
+
+@dataclass(frozen=True)
+class TrialContext:
+    """Everything a worker needs to simulate a batch (plain data, picklable)."""
+
+    protocol: dict
+    model_name: str
+    seed: int
+    backend: str = "numba"
+    rtol: float = 1e-6
+    atol: float = 1e-6
+    dynamics_patients: int = 6  # patients per arm whose full trajectories are kept (lowest ids)
+    grid_step_days: float = 7.0
+
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+_CACHE: dict[str, tuple] = {}
+
+
+def materialise(ctx: TrialContext):
+    """(protocol, setup, model) of a context, built once per process."""
+    k = ctx.key()
+    if k not in _CACHE:
+        proto = parse_protocol(ctx.protocol)
+        setup = get_setup(ctx.model_name)
+        model = setup.build_model(proto.regimen_ids())
+        _CACHE[k] = (proto, setup, model)
+    return _CACHE[k]
+
+
+def output_grid(protocol: Protocol, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Simulation output days (weekly grid plus every assessment) and the indices of baseline + assessments."""
+    horizon = protocol.horizon_days
+    scans = np.concatenate([[0.0], protocol.assessment_days])
+    grid = np.union1d(np.arange(0.0, horizon + 1e-9, step), scans)
+    grid = np.union1d(grid, [horizon])
+    idx = np.searchsorted(grid, scans)
+    return grid, idx
+
+
+def therapy_covariates(row: pd.Series) -> dict:
+    """The covariates handed to a regimen (both the trial's names and the therapy library's)."""
+    d = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+    d.update({"weight_kg": float(row["weight"]), "bsa_m2": float(row["bsa"]), "albumin_g_l": float(row["albumin"]),
+              "age_years": float(row["age"]), "female": row["sex"] == "female"})
+    if "crcl" in row:
+        d["crcl_ml_min"] = float(row["crcl"])
+    else:
+        from .models import creatinine_clearance
+
+        d["crcl_ml_min"] = float(creatinine_clearance(row["age"], row["weight"], row["sex"] == "female"))
+    return d
+
+
+def regimen_events(reg, model, cov: dict, start: float, horizon: float, progression_day: float | None,
+                   discontinue_day: float | None = None, holds=()) -> list:
+    """A regimen's events for one patient (contract: docs/contracts.md section 4)."""
+    kwargs = {"progression_day": progression_day}
+    if discontinue_day is not None:
+        kwargs["discontinue_day"] = discontinue_day
+    if holds:
+        kwargs["holds"] = [(a - start, b - start) for a, b in holds]
+    try:
+        evs = list(reg.events(model, cov, start, horizon, **kwargs))
+    except TypeError:  # a regimen without these arguments: cut and hold here
+        evs = list(reg.events(model, cov, start, horizon))
+        stop = min(x for x in (progression_day, discontinue_day, np.inf) if x is not None)
+        evs = [e for e in evs if e.time < stop and not any(a <= e.time < b for a, b in holds)]
+    return evs
+
+
+def _toxicity(reg, seed: int, pid: int, treatment_days: float) -> dict | None:
+    """A grade >= 3 treatment-related adverse event from the therapy library's toxicity model, if the
+    regimen has one (livermet.therapy.toxicity; its own random stream per patient)."""
+    spec = getattr(reg, "spec", None)
+    if spec is None or getattr(spec, "toxicity", None) is None:
+        return None
+    from ..therapy.toxicity import draw_for_patient
+
+    ev = draw_for_patient(reg, seed, pid, start_day=0.0, treatment_days=float(treatment_days))
+    return ev.as_dict() if ev.occurs else None
+
+
+def _observables(res, names: list[str]) -> dict[str, np.ndarray]:
+    return {n: res.observable(n) for n in names}
+
+
+@dataclass
+class BatchResult:
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    proto, setup, model = materialise(ctx)
+    seed = ctx.seed
+    ids = cohort.index.to_numpy()
+    P = len(ids)
+    grid, scan_idx = output_grid(proto, ctx.grid_step_days)
+    scan_days = grid[scan_idx]
+    horizon = proto.horizon_days
+    max_tx = proto.treatment.max_duration_months
+    treat_end = min(horizon, max_tx * DAYS_PER_MONTH) if max_tx else horizon
+    cov_dicts = [therapy_covariates(r) for _, r in cohort.iterrows()]
+    params = setup.patient_parameters(model, cohort, seed)
+    regimens = {rid: setup.get_regimen(rid) for rid in proto.regimen_ids()}
+    events = [regimen_events(regimens[cohort.iloc[i]["regimen"]], model, cov_dicts[i], 0.0, treat_end, None)
+              for i in range(P)]
+    obs_names = [f"diameter_{s}" for s in SITES] + [f"n_lesions_{s}" for s in SITES] + \
+                ["tumour_burden", "ldh", "nlr", "lymphocytes"]
+    missing = [n for n in obs_names if n not in model.observables_]
+    if missing:
+        raise ValueError(f"model {model.name!r} lacks the contract observables {', '.join(missing)} "
+                         "(docs/contracts.md section 3)")
+    res = simulate(model, grid, params, events, backend=ctx.backend, patient_ids=ids, rtol=ctx.rtol,
+                   atol=ctx.atol, keep_species=False)
+    obs = _observables(res, obs_names)
+    status = res.status.copy()
+    messages = list(res.messages)
+    rules = R.RecistRules.from_protocol(proto.recist)
+
+    def recist_of(o):
+        d = np.stack([o[f"diameter_{s}"][:, scan_idx] for s in SITES], axis=2)
+        n = np.stack([o[f"n_lesions_{s}"][:, scan_idx] for s in SITES], axis=2)
+        return R.assess(d, n, scan_days, rules)
+
+    first = recist_of(obs)
+    pd_day = np.where(first.pd_index >= 0, scan_days[np.maximum(first.pd_index, 0)], np.inf)
+    # 3. stop treatment at progression or for toxicity (holds, discontinuation); cross over
+    crossed = np.zeros(P, dtype=bool)
+    xo = proto.crossover
+    tox = [_toxicity(regimens[cohort.iloc[i]["regimen"]], seed, int(ids[i]), min(pd_day[i], treat_end))
+           for i in range(P)]
+    redo, new_events = [], []
+    for i in range(P):
+        progressed = np.isfinite(pd_day[i]) and pd_day[i] < treat_end
+        pdd = float(pd_day[i]) if progressed and proto.treatment.stop_at_progression else None
+        t = tox[i]
+        disc = float(t["day"]) if t and t["discontinue"] else None
+        holds = [(float(t["day"]), float(t["day"]) + float(t["hold_days"]))] if t and not t["discontinue"] else []
+        cross = False
+        if xo is not None and progressed and cohort.iloc[i]["arm"] == xo.from_arm:
+            u = np.random.default_rng([int(seed), int(ids[i]), CROSSOVER_STREAM]).random()
+            cross = u < xo.probability
+        if pdd is None and disc is None and not holds and not cross:
+            continue
+        evs = regimen_events(regimens[cohort.iloc[i]["regimen"]], model, cov_dicts[i], 0.0, treat_end, pdd,
+                             disc, holds)
+        if cross:
+            crossed[i] = True
+            evs = evs + regimen_events(regimens[xo.regimen], model, cov_dicts[i], float(pd_day[i]),
+                                       treat_end, None)
+        redo.append(i)
+        new_events.append(evs)
+    if redo:
+        redo = np.asarray(redo)
+        for i, evs in zip(redo, new_events):
+            events[i] = evs
+        res2 = simulate(model, grid, params.iloc[redo], new_events, backend=ctx.backend, patient_ids=ids[redo],
+                        rtol=ctx.rtol, atol=ctx.atol, keep_species=False)
+        o2 = _observables(res2, obs_names)
+        for n in obs_names:
+            obs[n][redo] = o2[n]
+        status[redo] = res2.status
+        for k, i in enumerate(redo):
+            messages[i] = res2.messages[k]
+    full = recist_of(obs)
+
+    # 4. survival
+    d_all = np.stack([obs[f"diameter_{s}"] for s in SITES], axis=2)  # (P, grid, S)
+    size = np.einsum("pts,ps->pt", np.nan_to_num(d_all, nan=np.nan), full.targets.astype(float))
+    no_targets = full.targets.sum(axis=1) == 0
+    burden_size = np.cbrt(np.maximum(obs["tumour_burden"], 0.0))
+    size[no_targets] = burden_size[no_targets]
+    liver_sum = obs["n_lesions_liver"] * obs["diameter_liver"]
+    base_nlr = obs["nlr"][:, 0]
+    os_in = OSInputs(
+        patient_ids=ids, age=cohort["age"].to_numpy(float), albumin=cohort["albumin"].to_numpy(float),
+        total_protein=cohort["total_protein"].to_numpy(float),
+        nlr=np.where(np.isfinite(base_nlr), base_nlr, cohort["nlr"].to_numpy(float)),
+        tsb_mm=np.nan_to_num(full.sld[:, 0]), size_times=grid, size=size, hazard_times=grid,
+        liver_sum_mm=liver_sum)
+    link = OSLink()
+    surv = draw_overall_survival(os_in, seed, link)
+    death = surv["death_day"]
+    censor = np.minimum(np.minimum(cohort["admin_censor_day"].to_numpy(float), cohort["dropout_day"].to_numpy(float)),
+                        horizon)
+    ok = status == 0
+    # assessments happen while alive and before censoring
+    seen = (scan_days[None, :] < np.minimum(death, censor + 1e-9)[:, None]) | (np.arange(len(scan_days)) == 0)
+    resp = np.where(seen, full.response, R.NE)
+    best, pd_idx, resp_idx = R.best_overall_response(resp, scan_days, rules)
+    last_seen = np.array([scan_days[np.flatnonzero(seen[i] & ((resp[i] != R.NE) | (np.arange(len(scan_days)) == 0)))
+                                    .max()] for i in range(P)])
+    os_days = np.minimum(death, censor)
+    os_event = death <= censor
+    pfs_pd = np.where(pd_idx >= 0, scan_days[np.maximum(pd_idx, 0)], np.inf)
+    pfs_raw = np.minimum(pfs_pd, np.where(os_event, death, np.inf))
+    pfs_event = np.isfinite(pfs_raw) & (pfs_raw <= censor)
+    pfs_days = np.where(pfs_event, pfs_raw, last_seen)
+    responder = np.isin(best, (R.CR, R.PR))
+    dcr = np.isin(best, (R.CR, R.PR, R.SD))
+    resp_day = np.where(resp_idx >= 0, scan_days[np.maximum(resp_idx, 0)], np.nan)
+    dor_days = np.where(responder, np.where(pfs_event, pfs_days, last_seen) - resp_day, np.nan)
+    dor_event = np.where(responder, pfs_event, False)
+    # failed patients: recorded, no endpoints
+    nan_if_failed = lambda a: np.where(ok, a, np.nan)  # noqa: E731
+    arms = cohort["arm"].to_numpy()
+    endpoints = pd.DataFrame({
+        "patient_id": ids, "arm": arms,
+        "os_days": nan_if_failed(os_days), "os_event": ok & os_event,
+        "pfs_days": nan_if_failed(pfs_days), "pfs_event": ok & pfs_event,
+        "best_response": np.where(ok, R.LABELS[best], "NE"), "responder": ok & responder,
+        "disease_control": ok & dcr, "response_day": nan_if_failed(resp_day),
+        "dor_days": nan_if_failed(dor_days), "dor_event": ok & dor_event,
+        "death_day": nan_if_failed(death), "censor_day": censor,
+        "baseline_sld_mm": full.sld[:, 0], "n_target_lesions": full.targets.sum(axis=1),
+        "kg_per_week": surv["kg_per_week"], "ks_per_week": surv["ks_per_week"], "ttg_weeks": surv["ttg_weeks"],
+        "os_log_mu": surv["os_mu"], "crossed_over": crossed, "solver_ok": ok,
+        "solver_status": status, "solver_message": messages,
+    })
+    # assessments table (long): only scans actually made
+    rows = []
+    for i in range(P):
+        for j in np.flatnonzero(seen[i]):
+            rows.append((ids[i], arms[i], j, scan_days[j], full.sld[i, j],
+                         (full.sld[i, j] / full.sld[i, 0] - 1) * 100 if full.sld[i, 0] > 0 else np.nan,
+                         R.LABELS[resp[i, j]] if j else "baseline", bool(full.new_lesion[i, j]),
+                         *[obs[f"diameter_{s}"][i, scan_idx[j]] for s in SITES],
+                         *[obs[f"n_lesions_{s}"][i, scan_idx[j]] for s in SITES],
+                         *full.targets[i]))
+    assessments = pd.DataFrame(rows, columns=[
+        "patient_id", "arm", "assessment", "day", "sld_mm", "sld_change_pct", "response", "new_lesion",
+        *[f"diameter_{s}_mm" for s in SITES], *[f"n_lesions_{s}" for s in SITES], *[f"targets_{s}" for s in SITES]])
+    # events table
+    ev_rows = []
+    for i in range(P):
+        n_doses = 0
+        for e in events[i]:
+            if e.time <= min(os_days[i], horizon):
+                ev_rows.append((ids[i], float(e.time), "dose", e.label or e.target, np.nan))
+                n_doses += 1
+        if np.isfinite(pfs_pd[i]) and pfs_pd[i] <= censor[i]:
+            ev_rows.append((ids[i], float(pfs_pd[i]), "progression", "RECIST 1.1 PD", np.nan))
+        if crossed[i]:
+            ev_rows.append((ids[i], float(pd_day[i]), "crossover", xo.regimen, np.nan))
+        if os_event[i]:
+            ev_rows.append((ids[i], float(death[i]), "death", "", np.nan))
+        elif censor[i] < horizon and np.isfinite(cohort["dropout_day"].iloc[i]) and \
+                cohort["dropout_day"].iloc[i] <= cohort["admin_censor_day"].iloc[i]:
+            ev_rows.append((ids[i], float(censor[i]), "dropout", "lost to follow-up", np.nan))
+        if not ok[i]:
+            ev_rows.append((ids[i], np.nan, "solver_failure", messages[i], np.nan))
+        reg = regimens[cohort.iloc[i]["regimen"]]
+        ae_rng = np.random.default_rng([int(seed), int(ids[i]), AE_STREAM])
+        aes = _adverse_events(reg, cov_dicts[i], n_doses, ae_rng)
+        if tox[i]:
+            aes.append({"term": "grade>=3 treatment-related adverse event" +
+                        (" (discontinued)" if tox[i]["discontinue"] else f" (held {tox[i]['hold_days']:g} d)"),
+                        "grade": 3, "day": tox[i]["day"]})
+        for ae in aes:
+            if ae.get("day", 0) <= os_days[i]:
+                ev_rows.append((ids[i], float(ae.get("day", np.nan)), "adverse_event", str(ae.get("term", "")),
+                                float(ae.get("grade", np.nan))))
+    events_df = pd.DataFrame(ev_rows, columns=["patient_id", "day", "event", "detail", "grade"])
+    # dynamics of example patients
+    keep = [i for i in range(P) if _is_example(ids[i], arms[i], cohort, ctx.dynamics_patients)]
+    dyn = []
+    for i in keep:
+        for t_i, t in enumerate(grid):
+            if t > os_days[i]:
+                break
+            dyn.append((ids[i], arms[i], t, *[obs[n][i, t_i] for n in obs_names]))
+    dynamics = pd.DataFrame(dyn, columns=["patient_id", "arm", "day", *obs_names])
+    patients = cohort.reset_index().copy()
+    for c in ("admin_censor_day", "dropout_day"):
+        patients[c] = patients[c].astype(float)
+    return {"patients": patients, "endpoints": endpoints, "assessments": assessments, "events": events_df,
+            "dynamics": dynamics}
+
+
+def _is_example(pid, arm, cohort, k) -> bool:
+    """The k lowest patient ids of each arm (decided from the cohort's own rows: ids are enrolled in order,
+    so an example patient is one with fewer than k lower ids in its arm; `example_rank` is precomputed)."""
+    rank = cohort.loc[pid, "example_rank"] if "example_rank" in cohort.columns else pid
+    return rank < k
+
+
+def _adverse_events(reg, cov: dict, n_doses: int, rng) -> list[dict]:
+    fn = getattr(reg, "adverse_events", None)
+    if callable(fn):
+        return list(fn(cov, n_doses, rng))
+    return []

@@ -1,0 +1,199 @@
+"""Overall survival from simulated tumour dynamics: a published TGI-OS link plus background mortality.
+
+The death hazard of a patient is
+
+    h(t) = h_LN(t; mu_i, sigma) * exp(beta_liver * (D_liver(t) - D_liver(0))) + h_bg(age_i + t)
+
+- h_LN: the log-normal accelerated-failure-time OS model of Struemper et al. 2025 (CPT:PSP 14:1006,
+  786 NSCLC patients of 7 GSK trials; coefficients as transcribed in nlmixr2lib
+  `Struemper_2025_tumorsize_OS_nsclc.R`, listed in shared/reference/models-and-parameters.md 2.4):
+  mu_i [log day] = 6.94 - 6.91 kg/(kg + 0.109) - 0.00366 (TSb - 100) + 0.0124 (TTG - 39.9)
+                   + 0.0452 (ALB - 39.4) + 0.0194 (TPRO - 71) - 0.0141 (NLR - 4.1),  sigma = exp(-0.331)
+  with kg, ks (1/week) and TTG (weeks) of the Stein bi-exponential model
+  SLD(t) = SLD0 (exp(-ks t) + exp(kg t) - 1), TTG = (ln ks - ln kg)/(ks + kg) clipped at 0, fitted
+  here to each virtual patient's simulated sum of target-lesion diameters (TSb, mm).
+- Liver term: Kerioui et al. 2021 ESMO Open (IMvigor211 joint model): +10 mm in liver lesions
+  raised the instantaneous risk of death by 12%; D_liver is the sum of the diameters of all liver
+  lesions (n_lesions_liver x diameter_liver). Only the change from baseline enters, since the
+  baseline size is already in TSb.
+- Background mortality: Gompertz h_bg(a) = A exp(B a) (assumed; see BACKGROUND).
+
+Each patient's death time solves H(t) = E with E ~ Exp(1) drawn from its own random stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+from ..population.sampling import patient_rng
+
+OS_STREAM = 3
+DAYS_PER_WEEK = 7.0
+DAYS_PER_YEAR = 365.25
+
+STRUEMPER = "Struemper et al. 2025 CPT:PSP 14:1006 (nlmixr2lib Struemper_2025_tumorsize_OS_nsclc.R)"
+KERIOUI = "Kerioui et al. 2021 ESMO Open 6:100317 (organ-specific lesion dynamics, IMvigor211): +12% per +10 mm liver"
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    value: float
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True)
+class OSLink:
+    """Coefficients of the OS link, each with its source (see the module docstring)."""
+
+    intercept: Coefficient = Coefficient(6.94, "log day", STRUEMPER)
+    kg_emax: Coefficient = Coefficient(-6.91, "log day", STRUEMPER + " (fixed in the fit)")
+    kg_ec50: Coefficient = Coefficient(0.109, "1/week", STRUEMPER)
+    tsb_slope: Coefficient = Coefficient(-0.00366, "log day per mm", STRUEMPER)
+    tsb_ref: Coefficient = Coefficient(100.0, "mm", STRUEMPER)
+    ttg_slope: Coefficient = Coefficient(0.0124, "log day per week", STRUEMPER)
+    ttg_ref: Coefficient = Coefficient(39.9, "week", STRUEMPER)
+    alb_slope: Coefficient = Coefficient(0.0452, "log day per g/L", STRUEMPER)
+    alb_ref: Coefficient = Coefficient(39.4, "g/L", STRUEMPER)
+    tpro_slope: Coefficient = Coefficient(0.0194, "log day per g/L", STRUEMPER)
+    tpro_ref: Coefficient = Coefficient(71.0, "g/L", STRUEMPER)
+    nlr_slope: Coefficient = Coefficient(-0.0141, "log day per unit", STRUEMPER)
+    nlr_ref: Coefficient = Coefficient(4.1, "1", STRUEMPER)
+    log_sigma: Coefficient = Coefficient(-0.331, "log(log day)", STRUEMPER)
+    liver_per_10mm: Coefficient = Coefficient(1.12, "hazard ratio per +10 mm of liver lesions", KERIOUI)
+    gompertz_a: Coefficient = Coefficient(
+        8.3e-5, "1/year",
+        "assumed: Gompertz fit by eye to the US 2019 period life table (Arias & Xu 2022 NVSR 70:19): about 1.1% "
+        "annual mortality at 60 doubling every 8.5 years; unverified approximation")
+    gompertz_b: Coefficient = Coefficient(0.0815, "1/year of age", "assumed: ln 2 / 8.5 years (see gompertz_a)")
+    fit_window_days: Coefficient = Coefficient(
+        364.0, "day", "assumed: Stein kg/ks fitted to the first 52 weeks of simulated tumour size (the on-study "
+        "period of most patients in Struemper 2025)")
+
+    def table(self) -> list[dict]:
+        return [{"name": k, "value": v.value, "unit": v.unit, "source": v.source}
+                for k, v in self.__dict__.items() if isinstance(v, Coefficient)]
+
+
+# ----------------------------------------------------------------------------- Stein fit
+def fit_stein(times_days: np.ndarray, size: np.ndarray, iterations: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """Fit SLD(t) = SLD(0) (exp(-ks t) + exp(kg t) - 1) per patient (rows of `size`) by least squares
+    on log size (Levenberg-Marquardt, vectorised). Returns kg, ks in 1/day (NaN when unusable)."""
+    t = np.asarray(times_days, dtype=float)
+    y = np.asarray(size, dtype=float)
+    P = y.shape[0]
+    y0 = y[:, :1]
+    valid = np.isfinite(y) & (y > 0) & (y0 > 0) & (t[None, :] > 0)
+    obs = np.where(valid, np.log(np.where(valid, y, 1.0) / np.where(y0 > 0, y0, 1.0)), 0.0)
+    w = valid.astype(float)
+    theta = np.tile(np.log([1.6e-3, 1.4e-3]), (P, 1))  # start at Ribba 2022 OAK typical values (1/day)
+    lam = np.full(P, 1e-2)
+
+    def resid(th):
+        kg, ks = np.exp(th[:, :1]), np.exp(th[:, 1:])
+        eg, es = np.exp(np.minimum(kg * t, 50.0)), np.exp(-ks * t)
+        f = es + eg - 1.0
+        r = (np.log(f) - obs) * w
+        jg = (kg * t * eg / f) * w
+        js = (-ks * t * es / f) * w
+        return r, jg, js
+
+    r, jg, js = resid(theta)
+    cost = np.sum(r * r, axis=1)
+    for _ in range(iterations):
+        a11, a22, a12 = np.sum(jg * jg, 1), np.sum(js * js, 1), np.sum(jg * js, 1)
+        g1, g2 = np.sum(jg * r, 1), np.sum(js * r, 1)
+        d11, d22 = a11 * (1 + lam) + 1e-12, a22 * (1 + lam) + 1e-12
+        det = d11 * d22 - a12 * a12
+        s1 = -(d22 * g1 - a12 * g2) / det
+        s2 = -(d11 * g2 - a12 * g1) / det
+        trial = theta + np.clip(np.stack([s1, s2], 1), -2.0, 2.0)
+        trial = np.clip(trial, np.log(1e-7), np.log(1.0))
+        r2, jg2, js2 = resid(trial)
+        c2 = np.sum(r2 * r2, axis=1)
+        better = c2 < cost
+        theta = np.where(better[:, None], trial, theta)
+        r = np.where(better[:, None], r2, r)
+        jg = np.where(better[:, None], jg2, jg)
+        js = np.where(better[:, None], js2, js)
+        cost = np.where(better, c2, cost)
+        lam = np.where(better, lam * 0.3, lam * 10.0)
+    kg, ks = np.exp(theta[:, 0]), np.exp(theta[:, 1])
+    usable = valid.sum(axis=1) >= 3
+    return np.where(usable, kg, np.nan), np.where(usable, ks, np.nan)
+
+
+def time_to_growth(kg: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """TTG = (ln ks - ln kg) / (ks + kg), clipped at 0 (same time unit as 1/kg)."""
+    return np.maximum((np.log(ks) - np.log(kg)) / (ks + kg), 0.0)
+
+
+# ----------------------------------------------------------------------------- OS
+@dataclass
+class OSInputs:
+    """Per-patient inputs of the OS link (arrays of length P; trajectories P x len(times))."""
+
+    patient_ids: np.ndarray
+    age: np.ndarray
+    albumin: np.ndarray
+    total_protein: np.ndarray
+    nlr: np.ndarray
+    tsb_mm: np.ndarray  # baseline sum of target diameters (mm)
+    size_times: np.ndarray  # days, for the Stein fit
+    size: np.ndarray  # (P, T) tumour size used for the Stein fit (SLD, or a burden-equivalent size)
+    hazard_times: np.ndarray  # days, grid of the cumulative hazard
+    liver_sum_mm: np.ndarray  # (P, len(hazard_times)) sum of liver-lesion diameters
+    extras: dict = field(default_factory=dict)
+
+
+def log_normal_mu(link: OSLink, kg_week, ttg_week, tsb, alb, tpro, nlr) -> np.ndarray:
+    return (link.intercept.value
+            + link.kg_emax.value * kg_week / (kg_week + link.kg_ec50.value)
+            + link.tsb_slope.value * (tsb - link.tsb_ref.value)
+            + link.ttg_slope.value * (ttg_week - link.ttg_ref.value)
+            + link.alb_slope.value * (alb - link.alb_ref.value)
+            + link.tpro_slope.value * (tpro - link.tpro_ref.value)
+            + link.nlr_slope.value * (nlr - link.nlr_ref.value))
+
+
+def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> dict[str, np.ndarray]:
+    """Death day per patient (inf if beyond the hazard grid), with the link's per-patient terms."""
+    window = inp.size_times <= link.fit_window_days.value + 1e-9
+    kg_d, ks_d = fit_stein(inp.size_times[window], inp.size[:, window])
+    kg_w, ks_w = kg_d * DAYS_PER_WEEK, ks_d * DAYS_PER_WEEK
+    ttg_w = time_to_growth(kg_w, ks_w)
+    # patients whose size could not be fitted (no measurable disease) keep the population typical values
+    kg_w = np.where(np.isfinite(kg_w), kg_w, 0.0016 * DAYS_PER_WEEK)
+    ttg_w = np.where(np.isfinite(ttg_w), ttg_w, link.ttg_ref.value)
+    mu = log_normal_mu(link, kg_w, ttg_w, inp.tsb_mm, inp.albumin, inp.total_protein, inp.nlr)
+    sigma = np.exp(link.log_sigma.value)
+    t = inp.hazard_times
+    # cumulative hazard of the log-normal: -log S(t), S = 1 - Phi((ln t - mu)/sigma), via log_ndtr for accuracy
+    with np.errstate(divide="ignore"):
+        z = (np.log(np.maximum(t, 1e-9))[None, :] - mu[:, None]) / sigma
+    H0 = -special.log_ndtr(-z)
+    H0[:, t <= 0] = 0.0
+    dH0 = np.diff(H0, axis=1)
+    beta = np.log(link.liver_per_10mm.value) / 10.0
+    liver = np.nan_to_num(inp.liver_sum_mm, nan=0.0)
+    mult = np.exp(beta * (liver - liver[:, :1]))
+    mult_mid = 0.5 * (mult[:, 1:] + mult[:, :-1])
+    age_y = inp.age[:, None] + t[None, :] / DAYS_PER_YEAR
+    Hbg = link.gompertz_a.value / link.gompertz_b.value * np.exp(link.gompertz_b.value * age_y)
+    dHbg = np.diff(Hbg, axis=1)
+    H = np.concatenate([np.zeros((len(mu), 1)), np.cumsum(dH0 * mult_mid + dHbg, axis=1)], axis=1)
+    E = np.array([patient_rng(seed, int(p), OS_STREAM).exponential() for p in inp.patient_ids])
+    death = np.full(len(mu), np.inf)
+    for i in range(len(mu)):
+        k = int(np.searchsorted(H[i], E[i]))
+        if k < len(t):
+            # linear interpolation of H between grid points
+            h_lo, h_hi = H[i, k - 1], H[i, k]
+            frac = (E[i] - h_lo) / (h_hi - h_lo) if h_hi > h_lo else 1.0
+            death[i] = t[k - 1] + frac * (t[k] - t[k - 1])
+    cause = np.where(np.isfinite(death), "disease_or_other", "alive")
+    return {"death_day": death, "kg_per_week": kg_w, "ks_per_week": ks_w, "ttg_weeks": ttg_w, "os_mu": mu,
+            "cause": cause}
