@@ -248,3 +248,36 @@ def test_sbrt_regimen_events_on_lesion_model():
     pembro = [e.time for e in ev if e.target == "pembrolizumab_central"]
     assert pembro == [7.0, 28.0, 49.0]
     assert np.isfinite([e.value for e in ev]).all()
+
+
+def test_yaml_holds_sequencing_and_bsa_from_height():
+    data = {
+        "id": "seq", "name": "sequence",
+        "phases": [
+            {"name": "chemo", "kind": "induction", "cycle_days": 21, "cycles": 2,
+             "components": [{"agent": "docetaxel", "dose": {"value": 75, "unit": "mg/m2"}}]},
+            {"name": "immunotherapy", "kind": "maintenance", "start_day": 70, "cycle_days": 21, "cycles": 4,
+             "components": [{"agent": "atezolizumab", "dose": {"value": 1200, "unit": "mg"}}]},
+        ],
+        "holds": [{"agent": "atezolizumab", "from_day": 90, "to_day": 100, "reason": "test"}],
+    }
+    r = Regimen.from_dict(data, "seq.yaml")
+    recs = r.schedule({"weight_kg": 81.0, "height_cm": 180.0}, start_day=3.0, horizon_days=400)
+    assert [(x.day, x.agent) for x in recs] == [(3.0, "docetaxel"), (24.0, "docetaxel"), (73.0, "atezolizumab"),
+                                                (115.0, "atezolizumab"), (136.0, "atezolizumab")]
+    assert recs[0].amount == pytest.approx(75 * (81 * 180 / 3600) ** 0.5)  # Mosteller BSA 2.01 m2
+    with pytest.raises(RegimenError, match="mg/m2"):
+        r.schedule({"weight_kg": 81.0})
+    bad = dict(data, holds=[{"from_day": 10, "to_day": 5}])
+    with pytest.raises(RegimenError) as info:
+        Regimen.from_dict(bad, "seq.yaml")
+    assert info.value.field == "holds[0].to_day"
+
+
+def test_open_ended_phase_cannot_be_followed():
+    data = {"id": "x", "name": "x", "phases": [
+        {"name": "a", "components": [{"agent": "pembrolizumab", "dose": {"value": 200, "unit": "mg"}}]},
+        {"name": "b", "components": [{"agent": "pembrolizumab", "dose": {"value": 200, "unit": "mg"}}]}]}
+    with pytest.raises(RegimenError) as info:
+        Regimen.from_dict(data, "x.yaml")
+    assert info.value.field == "phases[1]" and "open-ended" in info.value.message

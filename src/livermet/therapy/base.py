@@ -181,10 +181,26 @@ class Agent:
                  "source_kind": p.source.kind, "source": p.describe_source(), "description": p.description}
                 for p in self.params
             ],
-            "hooks": [{"hook": t.hook, "description": t.description, "evidence": list(t.evidence)}
-                      for t in self.hook_terms()],
+            "hooks": [{"hook": t.hook, "description": t.description, "evidence": list(t.evidence),
+                       "reads_only": t.read_only} for t in self.hook_terms()],
+            **self._components(),
             "evidence": list(self.evidence),
             "notes": list(self.notes),
+        }
+
+
+    def _components(self) -> dict:
+        """Species and processes this agent adds (built into a scratch model with one liver lesion)."""
+        m = Model(f"{self.id}_scratch")
+        with m.module("scratch"):
+            m.species("C_liver", "cell", "liver", 0.0)
+            m.species("Cd_liver", "cell", "liver", 0.0)
+        self.add_to(m, missing_hooks="skip")
+        mine = set(m.modules_[self.id].components)
+        return {
+            "species": [s for s in m.species_ if s in mine],
+            "processes": [{"name": p.name, "description": p.description, "evidence": list(p.evidence)}
+                          for p in m.processes_.values() if p.name in mine],
         }
 
 

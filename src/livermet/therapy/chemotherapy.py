@@ -203,7 +203,8 @@ CHEMOTHERAPY: list[Chemo] = [
           cl=26.04 * 24, vc=34.08, q=4.2 * 24, vp=67.67, kmax=1.44, ec50=0.0786, kill_source=QSPIO_NABP, mw=853.9),
     Chemo(id="nab_paclitaxel", name="nab-paclitaxel", kind="chemotherapy",
           description="albumin-bound paclitaxel", evidence=("s001_41_03", "s001_41_04"),
-          dose_units=("mg/m2", "mg"), pk_source=SUN_NAB, cl=26.04 * 24, vc=34.08, q=4.2 * 24, vp=67.67,
+          dose_units=("mg/m2", "mg"), pk_source=SUN_NAB, notes=("linear paclitaxel PK stands in for the saturable "
+                                                                "nab-paclitaxel model of Chen 2014",), cl=26.04 * 24, vc=34.08, q=4.2 * 24, vp=67.67,
           kmax=1.44, ec50=0.0786, kill_source=QSPIO_NABP, mw=853.9),
     Chemo(id="docetaxel", name="docetaxel", kind="chemotherapy", description="taxane (second line)",
           evidence=("s001_5_01", "s000_23_07"), dose_units=("mg/m2", "mg"), pk_source=DOCETAXEL,

@@ -58,8 +58,12 @@ def show(agent_id: str = typer.Argument(..., help="Agent id (see `livermet thera
                   f"[{p['source_kind']}] {p['source']}")
     console.print(t)
     for h in d["hooks"]:
-        console.print(f"hook [bold]{h['hook']}[/]: {h['description']} (evidence {', '.join(h['evidence'])})")
-    console.print(f"processes cite: {', '.join(d['evidence'])}")
+        verb = "reads" if h["reads_only"] else "acts on"
+        console.print(f"{verb} hook [bold]{h['hook']}[/]: {h['description']} (evidence {', '.join(h['evidence'])})")
+    for p in d["processes"]:
+        console.print(f"process [bold]{p['name']}[/]: {p['description']} (evidence {', '.join(p['evidence'])})")
+    for note in d["notes"]:
+        console.print(f"note: {note}")
 
 
 @therapy_app.command("regimens")

@@ -69,6 +69,9 @@ class SimpleDrug(Agent):
             ps.append(P(f"EC50_{e.hook}", e.ec50, self.conc_unit, e.ec50 / 10, e.ec50 * 10, e.source,
                         lognormal(0.5), f"concentration of half-maximal effect on {e.hook}"))
         self.params = ps + self.params
+        if self.continuous:
+            self.notes = self.notes + ("oral daily dosing is a zero-order input over the dosing days (no within-day "
+                                       "fluctuation, no absorption lag)",)
 
     @property
     def dose_species(self) -> str | None:
