@@ -6,6 +6,7 @@ from livermet.engine.cli import simulate_command
 from livermet.knowledge.cli import kb_app
 from livermet.modeling.cli import model_app
 from livermet.therapy.cli import therapy_app
+from livermet.trial.cli import results_app, trial_app
 
 app = typer.Typer(
     help="livermet: NSCLC liver-metastasis model, simulation and virtual trials (research use only).",
@@ -15,4 +16,6 @@ app = typer.Typer(
 app.add_typer(kb_app, name="kb")
 app.add_typer(model_app, name="model")
 app.add_typer(therapy_app, name="therapy")
+app.add_typer(trial_app, name="trial")
+app.add_typer(results_app, name="results")
 app.command("simulate")(simulate_command)

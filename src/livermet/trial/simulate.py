@@ -168,6 +168,7 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     tox = [_toxicity(regimens[cohort.iloc[i]["regimen"]], seed, int(ids[i]), min(pd_day[i], treat_end))
            for i in range(P)]
     redo, new_events = [], []
+    res2 = None
     for i in range(P):
         progressed = np.isfinite(pd_day[i]) and pd_day[i] < treat_end
         pdd = float(pd_day[i]) if progressed and proto.treatment.stop_at_progression else None
@@ -299,15 +300,24 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
                 ev_rows.append((ids[i], float(ae.get("day", np.nan)), "adverse_event", str(ae.get("term", "")),
                                 float(ae.get("grade", np.nan))))
     events_df = pd.DataFrame(ev_rows, columns=["patient_id", "day", "event", "detail", "grade"])
-    # dynamics of example patients
+    # dynamics of example patients: every observable of the model (immune cells, cytokines, ... when it has them)
     keep = [i for i in range(P) if _is_example(ids[i], arms[i], cohort, ctx.dynamics_patients)]
     dyn = []
-    for i in keep:
-        for t_i, t in enumerate(grid):
-            if t > os_days[i]:
-                break
-            dyn.append((ids[i], arms[i], t, *[obs[n][i, t_i] for n in obs_names]))
-    dynamics = pd.DataFrame(dyn, columns=["patient_id", "arm", "day", *obs_names])
+    if keep:
+        kk = np.asarray(keep)
+        names = list(res.observable_names)
+        all_obs = res.observables[kk].copy()
+        if redo is not None and len(redo):
+            pos = {int(i): k for k, i in enumerate(redo)}
+            for r_i, i in enumerate(kk):
+                if int(i) in pos:
+                    all_obs[r_i] = res2.observables[pos[int(i)]]
+        for r_i, i in enumerate(kk):
+            alive = grid <= os_days[i]
+            for o_i, name in enumerate(names):
+                for t_i in np.flatnonzero(alive):
+                    dyn.append((ids[i], arms[i], grid[t_i], name, float(all_obs[r_i, t_i, o_i])))
+    dynamics = pd.DataFrame(dyn, columns=["patient_id", "arm", "day", "observable", "value"])
     patients = cohort.reset_index().copy()
     for c in ("admin_censor_day", "dropout_day"):
         patients[c] = patients[c].astype(float)

@@ -86,7 +86,9 @@ class Store:
         files = sorted(p for p in d.glob("batch-*.parquet") if int(p.stem.split("-")[1]) in done) if d.exists() else []
         if not files:
             return pd.DataFrame(columns=columns)
-        df = pd.concat([pq.read_table(p, columns=columns).to_pandas() for p in files], ignore_index=True)
+        frames = [pq.read_table(p, columns=columns).to_pandas() for p in files]
+        frames = [f for f in frames if len(f)] or frames[:1]
+        df = pd.concat(frames, ignore_index=True)
         sort = [c for c in ("patient_id", "day", "assessment") if c in df.columns]
         if sort:
             df = df.sort_values(sort, kind="stable").reset_index(drop=True)
