@@ -30,7 +30,7 @@ from .base import Agent, P
 
 SITES = ("primary", "liver", "bone", "brain", "adrenal")
 PULSE = 0.01  # days (about 15 minutes)
-LIVER_FASL_MACROPHAGE_SPECIES = ("M_fasl_liver", "MoMac_fasl_liver", "Mac_fasl_liver")
+LIVER_FASL_MACROPHAGE_SPECIES = ("Mac_liver", "M_fasl_liver")  # Mac_liver: the liver model's FasL+ macrophages
 I125_HALF_LIFE_DAYS = 59.4
 
 
