@@ -76,7 +76,8 @@ def regimens(json_out: bool = JsonOpt) -> None:
         tox = r.spec.toxicity
         rows.append({"id": r.id, "name": r.name, "agents": r.agents(), "arms": r.spec.arms, "source": r.spec.source,
                      "phases": [p.name for p in r.spec.phases],
-                     "grade3plus_trae": None if tox is None else tox.grade3plus})
+                     "grade3plus_trae": None if tox is None else tox.grade3plus,
+                     "grade3plus_verified": None if tox is None else tox.verified})
     if json_out:
         emit_json(rows)
         return
