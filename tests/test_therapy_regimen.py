@@ -247,6 +247,11 @@ def test_sbrt_regimen_events_on_lesion_model():
     assert [e.time for e in kills] == [0.0, 2.0, 4.0]
     pembro = [e.time for e in ev if e.target == "pembrolizumab_central"]
     assert pembro == [7.0, 28.0, 49.0]
+    # a patient's own radiosensitivity (covariate named after the agent parameter) changes the kill
+    ev2 = r.events(m, {**COV, "sbrt_alpha": 0.15}, horizon_days=60)
+    k1 = [e.value for e in ev if e.target == "sbrt_kill_liver" and e.value > 0][0]
+    k2 = [e.value for e in ev2 if e.target == "sbrt_kill_liver" and e.value > 0][0]
+    assert k2 < k1
     assert np.isfinite([e.value for e in ev]).all()
 
 

@@ -454,6 +454,8 @@ class Regimen:
 
         Agents must have been added to `model` (see `build_model`); a continuous oral drug becomes
         input on/off events, an agent with a treatment clock gets a start event at its first dose.
+        A patient's own radiosensitivity can be given as covariates named after the agent's parameters
+        (e.g. {"sbrt_alpha": 0.2}).
         """
         records = self.schedule(covariates, start_day, horizon_days, progression_day, discontinue_day, holds)
         out: list[Event] = []
@@ -472,7 +474,8 @@ class Regimen:
             if isinstance(agent, Radiotherapy):
                 fr = c.dose.fractions
                 fdays = c.fraction_days or _weekday_fractions(fr)
-                out += agent.events(model, c.site, r.amount, [r.day + d for d in fdays[:fr]])
+                own = {k: v for k, v in (covariates or {}).items() if k.startswith(agent.id + "_")}
+                out += agent.events(model, c.site, r.amount, [r.day + d for d in fdays[:fr]], own)
             elif isinstance(agent, (Ablation, Resection)):
                 out += agent.events(model, c.site, r.day, c.fraction)
             elif isinstance(agent, TaceI125):
