@@ -96,8 +96,11 @@ def summarise(results: dict[str, pd.DataFrame], protocol, published: list[dict] 
                 out["forest"].append({"subgroup": s, "level": lv, "experimental": c["experimental"],
                                       "control": c["control"], "endpoint": "os", "n": c["os"]["n"],
                                       "hr": c["os"]["hr"], "hr_ci": c["os"]["hr_ci"]})
+    pats = results["patients"]
+    out["baseline"] = {"liver_metastasis_share": float((pats["liver_metastasis"] == "yes").mean()) if len(pats) else None}
     if published:
-        out["published"] = compare_published(out, published, ctrl, exps)
+        out["published"] = compare_published(df, published, ctrl, exps,
+                                             {"liver_metastasis": out["baseline"]["liver_metastasis_share"]})
     return out
 
 
@@ -105,55 +108,84 @@ def _strip_curve_arm(s: dict) -> dict:
     return {k: (_strip_curve(v) if isinstance(v, dict) and "curve" in v else v) for k, v in s.items()}
 
 
-def _arm_block(summary: dict, subgroup: str) -> tuple[dict, list]:
-    if subgroup == "all":
-        return summary["arms"], summary["comparisons"]
-    name, level = subgroup.split("=", 1)
-    entry = summary["subgroups"].get(name, {}).get(level)
-    if entry is None:
-        return {}, []
-    return entry["arms"], entry["comparisons"]
+def _select(df: pd.DataFrame, spec: str) -> pd.DataFrame:
+    """Rows of an arm id, or of a subgroup level written 'name=level' (several joined by '&')."""
+    out = df
+    for part in spec.split("&"):
+        part = part.strip()
+        if "=" in part:
+            name, level = part.split("=", 1)
+            if name not in out.columns:
+                from ..trial.randomisation import subgroup_value  # noqa: F401 - the column set is fixed upstream
+                raise KeyError(f"subgroup {name!r} is not among the analysed subgroups")
+            out = out[out[name].astype(str) == level]
+        elif part != "all":
+            out = out[out["arm"] == part]
+    return out
 
 
-def compare_published(summary: dict, published: list[dict], ctrl: str | None, exps: list[str]) -> list[dict]:
-    """Rows of (published value with CI, simulated value with CI) per published record."""
+def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None, exps: list[str],
+                      baseline_share: dict[str, float] | None = None) -> list[dict]:
+    """Rows of (published value with CI, simulated value with CI), one per quantity of each record."""
     rows = []
     for rec in published:
-        arms, comps = _arm_block(summary, rec["subgroup"])
+        sub = _select(df, rec["subgroup"]) if rec["subgroup"] != "all" else df
+        exp_spec = rec.get("experimental") or (exps[0] if exps else "all")
+        ctrl_spec = rec.get("control") or ctrl
+        g_exp = _select(sub, exp_spec)
+        g_ctrl = _select(sub, ctrl_spec) if ctrl_spec else None
         ep = str(rec.get("endpoint", "")).lower()
         stat = rec.get("statistic")
-        key = "os" if ep.startswith("os") else "pfs" if ep.startswith("pfs") else "orr" if "orr" in ep else None
+        key = "os" if ep.startswith("os") else "pfs" if ep.startswith("pfs") else "orr" if "orr" in ep else ep
         base = {"record": rec["record"], "target_id": rec.get("target_id"), "trial": rec.get("trial"),
-                "subgroup": rec["subgroup"], "endpoint": rec.get("endpoint"), "unit": rec.get("unit")}
-        exp_arm = exps[0] if exps else (next(iter(arms)) if arms else None)
+                "subgroup": rec["subgroup"], "endpoint": rec.get("endpoint"), "unit": rec.get("unit"),
+                "experimental": exp_spec, "control": ctrl_spec}
+        groups = [("experimental", exp_spec, g_exp, "value_exp", "ci_exp")]
+        if g_ctrl is not None:
+            groups.append(("control", ctrl_spec, g_ctrl, "value_ctrl", "ci_ctrl"))
+        n0 = len(rows)
         if key in ("os", "pfs") and stat == "median":
-            for role, arm in (("experimental", exp_arm), ("control", ctrl)):
-                if arm is None or arm not in arms:
+            for role, spec, g, vk, ck in groups:
+                if rec.get(vk) is None:
                     continue
-                v = rec.get("value_exp" if role == "experimental" else "value_ctrl")
-                if v is None:
+                s = km_summary(g[f"{key}_months"], g[f"{key}_event"])
+                rows.append({**base, "quantity": f"median {key.upper()}, months ({role}: {spec}, n={s['n']})",
+                             "published": rec[vk], "published_ci": rec.get(ck), "simulated": s["median"],
+                             "simulated_ci": s["median_ci"]})
+        if key in ("os", "pfs") and rec.get("hr") is not None and g_ctrl is not None:
+            both = pd.concat([g_exp.assign(_grp="exp"), g_ctrl.assign(_grp="ctrl")])
+            c = cox_hazard_ratio(both, f"{key}_months", f"{key}_event", "_grp", "exp", "ctrl")
+            rows.append({**base, "quantity": f"HR {key.upper()} ({exp_spec} vs {ctrl_spec})", "published": rec["hr"],
+                         "published_ci": rec.get("hr_ci"), "simulated": c["hr"], "simulated_ci": c["hr_ci"]})
+        if key == "survival_rate" and rec.get("at_months"):
+            t = float(rec["at_months"])
+            which = "os"
+            for role, spec, g, vk, ck in groups:
+                if rec.get(vk) is None or len(g) == 0:
                     continue
-                s = arms[arm][key]
-                rows.append({**base, "quantity": f"median {key.upper()} ({role}: {arm})", "published": v,
-                             "published_ci": rec.get("ci_exp" if role == "experimental" else "ci_ctrl"),
-                             "simulated": s["median"], "simulated_ci": s["median_ci"]})
-        if key in ("os", "pfs") and rec.get("hr") is not None and comps:
-            c = comps[0][key]
-            rows.append({**base, "quantity": f"HR {key.upper()} ({comps[0]['experimental']} vs {comps[0]['control']})",
-                         "published": rec["hr"], "published_ci": rec.get("hr_ci"), "simulated": c["hr"],
-                         "simulated_ci": c["hr_ci"]})
+                from .survival import kaplan_meier
+
+                kmf = kaplan_meier(g[f"{which}_months"], g[f"{which}_event"])
+                v = float(kmf.survival_function_at_times(t).iloc[0]) * 100
+                rows.append({**base, "quantity": f"{which.upper()} rate at {t:g} months, % ({role}: {spec})",
+                             "published": rec[vk], "published_ci": rec.get(ck), "simulated": v,
+                             "simulated_ci": None})
         if key == "orr" and stat in ("proportion", "rate"):
-            for role, arm in (("experimental", exp_arm), ("control", ctrl)):
-                v = rec.get("value_exp" if role == "experimental" else "value_ctrl")
-                if arm is None or arm not in arms or v is None:
+            for role, spec, g, vk, ck in groups:
+                if rec.get(vk) is None:
                     continue
-                s = arms[arm]["orr"]
-                rows.append({**base, "quantity": f"ORR % ({role}: {arm})", "published": v,
-                             "published_ci": rec.get("ci_exp" if role == "experimental" else "ci_ctrl"),
-                             "simulated": None if s["rate"] is None else 100 * s["rate"],
-                             "simulated_ci": [None if x is None else 100 * x for x in s["ci"]]})
-        if not any(r["record"] == rec["record"] and r["subgroup"] == rec["subgroup"] for r in rows):
+                pr = proportion(int(g["responder"].sum()), len(g))
+                rows.append({**base, "quantity": f"ORR % ({role}: {spec}, n={pr['n']})", "published": rec[vk],
+                             "published_ci": rec.get(ck),
+                             "simulated": None if pr["rate"] is None else 100 * pr["rate"],
+                             "simulated_ci": [None if x is None else 100 * x for x in pr["ci"]]})
+        if key in ("share", "prevalence") and baseline_share is not None and "liver" in str(rec.get("subgroup", "")) \
+                and rec.get("unit") == "percent":
+            rows.append({**base, "quantity": "share of patients with liver metastasis at baseline, %",
+                         "published": rec.get("value_exp"), "published_ci": None,
+                         "simulated": 100 * baseline_share["liver_metastasis"], "simulated_ci": None})
+        if len(rows) == n0:
             rows.append({**base, "quantity": f"{rec.get('endpoint')} ({stat})", "published": rec.get("value_exp"),
                          "published_ci": rec.get("ci_exp"), "simulated": None, "simulated_ci": None,
-                         "note": "no simulated counterpart computed for this statistic"})
+                         "note": "no simulated counterpart for this statistic"})
     return rows

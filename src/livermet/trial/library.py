@@ -43,7 +43,8 @@ def published_for(protocol: Protocol) -> list[dict]:
     for pub in protocol.published:
         if pub.record not in recs:
             raise KeyError(f"protocol {protocol.id}: published record {pub.record!r} is not in the knowledge base")
-        out.append({**recs[pub.record], "record": pub.record, "subgroup": pub.subgroup})
+        out.append({**recs[pub.record], "record": pub.record, "subgroup": pub.subgroup,
+                    "experimental": pub.experimental, "control": pub.control, "at_months": pub.at_months})
     return out
 
 

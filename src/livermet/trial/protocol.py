@@ -215,6 +215,9 @@ class Published(_Strict):
 
     record: str
     subgroup: str = "all"  # "all", or "<subgroup>=<level>", e.g. "liver_metastasis=yes"
+    experimental: str | None = None  # arm id or "<subgroup>=<level>" (prognostic comparisons); default first exp. arm
+    control: str | None = None  # arm id or "<subgroup>=<level>"; default the control arm
+    at_months: float | None = Field(None, gt=0)  # for survival rates (e.g. 36 for a 3-year OS rate)
 
 
 class Protocol(_Strict):
@@ -256,6 +259,18 @@ class Protocol(_Strict):
         bad = [s for s in self.randomisation.stratify_by if s not in SUBGROUPS]
         if bad:
             raise ValueError(f"randomisation.stratify_by: unknown {', '.join(bad)}; allowed: {', '.join(SUBGROUPS)}")
+        for i, pub in enumerate(self.published):
+            for spec in (pub.subgroup, pub.experimental, pub.control):
+                if spec is None or spec == "all":
+                    continue
+                for part in spec.split("&"):
+                    part = part.strip()
+                    name = part.split("=", 1)[0]
+                    if "=" in part and name not in self.subgroups:
+                        raise ValueError(f"published[{i}]: subgroup {name!r} is not in subgroups "
+                                         f"({', '.join(self.subgroups)})")
+                    if "=" not in part and part not in ids:
+                        raise ValueError(f"published[{i}]: {part!r} is not an arm ({', '.join(ids)})")
         span = self.assessment.horizon_months
         if self.follow_up.data_cutoff_months > span:
             raise ValueError(f"follow_up.data_cutoff_months ({self.follow_up.data_cutoff_months}) is beyond "
