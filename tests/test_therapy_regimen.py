@@ -286,3 +286,42 @@ def test_open_ended_phase_cannot_be_followed():
     with pytest.raises(RegimenError) as info:
         Regimen.from_dict(data, "x.yaml")
     assert info.value.field == "phases[1]" and "open-ended" in info.value.message
+
+
+def test_every_library_regimen_builds_events_on_one_trial_model():
+    """One model serves every arm; every event targets a species or parameter of that model."""
+    import livermet.knowledge as kb
+    from livermet.modeling import assumed
+    from livermet.therapy import AGENTS
+
+    hooks = {"pd1_occupancy", "ctla4_occupancy", "vegf_blockade", "tgfbr_inhibition", "chemo_kill_rate",
+             "chemo_resistant_kill_rate", "chemo_lymphodepletion_rate", "chemo_neutrophil_depletion",
+             "targeted_kill_rate", "adc_kill_rate", "liver_function_delivery"}
+
+    def factory():
+        m = Model("trial_like")
+        with m.module("lesion"):
+            for h in sorted(hooks):
+                unit = "1/day" if h.endswith("_rate") else "dimensionless"
+                m.hook(h, unit, default=1.0 if h == "liver_function_delivery" else 0.0)
+                m.contribute(h, m.parameter(f"set_{h}", 0.0, unit, -1.0, 1.0, assumed("experiment input")))
+            C = m.species("C_liver", "cell", "liver", 1e9)
+            m.species("Cd_liver", "cell", "liver", 0.0)
+            g = m.parameter("g", 0.01, "1/day", 0, 1, assumed("test"))
+            m.process("grow", g * C, {C: 1}, ["s001_1_11"])
+        return m
+
+    regs = list_regimens()
+    m = build_trial_model(regs, factory)
+    m.validate(known_statements=kb.check_statement_ids)
+    for r in regs:
+        ev = r.events(m, COV, start_day=0.0, horizon_days=400.0, progression_day=300.0)
+        assert ev, r.id
+        for e in ev:
+            assert e.target in m.species_ or e.target in m.parameters_, (r.id, e.target)
+            systemic = e.target.endswith(("_central", "_input")) and e.value > 0
+            assert not systemic or e.time < 300.0, (r.id, e)
+    for a in AGENTS.values():
+        d = a.describe()
+        assert d["processes"] or a.id == "resection", a.id
+        assert all(p["source"] for p in d["parameters"]), a.id
