@@ -2,6 +2,7 @@
 
 import typer
 
+from livermet.biology.cli import experiments_app
 from livermet.engine.cli import simulate_command
 from livermet.knowledge.cli import kb_app
 from livermet.modeling.cli import model_app
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(kb_app, name="kb")
 app.add_typer(model_app, name="model")
+app.add_typer(experiments_app, name="experiments")
 app.add_typer(therapy_app, name="therapy")
 app.add_typer(trial_app, name="trial")
 app.add_typer(results_app, name="results")

@@ -1,8 +1,9 @@
 """The models of livermet. `MODELS` maps a name usable on the command line to a model factory."""
 
+from .liver import liver_metastasis_model
 from .reference import reference_model
 
-MODELS = {"reference": reference_model}
+MODELS = {"reference": reference_model, "liver": liver_metastasis_model}
 
 
 def get_model(name: str):
@@ -12,4 +13,4 @@ def get_model(name: str):
         raise ValueError(f"unknown model {name!r}; available: {', '.join(sorted(MODELS))}") from None
 
 
-__all__ = ["MODELS", "get_model", "reference_model"]
+__all__ = ["MODELS", "get_model", "liver_metastasis_model", "reference_model"]

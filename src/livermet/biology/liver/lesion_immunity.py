@@ -1,0 +1,143 @@
+"""Immunity inside every lesion: CD8 effector and exhausted T cells, Tregs, IFN-gamma-induced PD-L1,
+PD-1 signalling (blocked by pd1_occupancy), TGF-beta and the T-cell kill of cancer cells.
+
+Kill (QSPIO-TNBC Teff module, re-implemented):
+  k_C_T * a C T/(K_T_C C + T + 1) * T/(T + K_T_Treg Treg + 1) * (1 - e_TGF H_TGF)(1 - e_PD1 H_PD1)(1 - H_MDSC)
+with a = antigenicity x (1 - HLA class I loss). Exhaustion by cancer cells k_Tcell T C/(C + T + 1) H_PD1 and by
+Tregs k_Treg T Treg/(T + Treg + 1); recruitment q_T_in V T_blood C^2/(C^2 + Kc_rec).
+"""
+
+from __future__ import annotations
+
+from ...modeling import Model, assumed, cite, lognormal, normal
+from .common import (DEBOER, QSPIO, ROBERTSON_TESSI, SITES, STRUEMPER, YU2021, P, S, clip01, hill)
+
+EV = {
+    "kill": ["s000_12_16", "s000_111_02", "s000_22_01"],
+    "infiltration": ["s000_24_05", "s000_24_04", "s001_43_10"],
+    "siphon": ["s001_31_28", "s001_31_34", "s001_31_29"],
+    "fasl": ["s001_31_30", "s001_31_31", "s001_31_32", "s001_31_33", "s001_31_35"],
+    "exhaustion": ["s000_22_01", "s001_1_55"],
+    "exhaustion_liver": ["s001_1_39", "s001_1_43", "s001_1_47", "s001_1_51", "s000_12_24", "s000_13_10"],
+    "treg_suppression": ["s000_111_12", "s001_1_54", "s000_12_23"],
+    "treg_recruit": ["s001_1_38", "s001_1_42", "s001_1_46", "s001_1_50", "s000_111_16"],
+    "treg_ctla4": ["s000_22_02", "s000_22_03"],
+    "t_death": ["s000_22_01"],
+    "pdl1": ["s000_112_10", "s000_112_04"],
+}
+
+
+def lesion_immunity_module(m: Model) -> None:
+    p = P(m)
+    with m.module("lesion_immunity", "CD8 effector/exhausted T cells, Tregs, IFN-gamma, PD-L1, TGF-beta in every lesion"):
+        one = S("one_cell")
+        kkill = p("k_C_Tcell", 0.9, "1/day", 0.1, 5.0, cite(ROBERTSON_TESSI, note="Teff kill rate"), lognormal(0.5))
+        KTC = p("K_T_C", 1.2, "dimensionless", 0.5, 5.0, cite(ROBERTSON_TESSI))
+        KTreg = p("K_T_Treg", 11.0, "dimensionless", 1.0, 30.0, cite(ROBERTSON_TESSI))
+        kTcell = p("k_Tcell", 0.1, "1/day", 0.01, 1.0, cite(QSPIO, note="estimated; exhaustion of T cells by cancer cells"))
+        kTreg = p("k_Treg", 0.1, "1/day", 0.01, 1.0, cite(QSPIO, note="estimated; inactivation of T cells by Tregs"))
+        kTd = p("k_T_death", 0.01, "1/day", 0.005, 0.1, cite(DEBOER, note="k_CD8_death"))
+        kTxd = p("k_Tex_death", 0.05, "1/day", 0.01, 0.2, assumed(
+            "exhausted CD8 T cells persist for weeks in tumours; half-life about 2 weeks; range 0.01-0.2"))
+        kTregd = p("k_Treg_death", 0.01, "1/day", 0.005, 0.1, cite(DEBOER, note="k_CD4_death"))
+        qin = p("q_T_in", 0.209, "1/(mL*day)", 0.05, 0.5, cite(
+            QSPIO, note="q_CD8_T_in 1.45e-4 per cm3 per min (Zhu 1996)"), lognormal(0.5), "T-cell entry per mL of lesion")
+        Kc = p("Kc_rec", 2.02e7, "cell**2", 1e6, 1e9, cite(QSPIO, note="Phillis 2006"))
+        wvT = p("w_vegf_Tinfil", 0.6, "dimensionless", 0.0, 0.95, assumed(
+            "maximal fraction of T-cell entry barred by VEGF (endothelial anergy); 0-0.95"))
+        ept = p("e_pd1", 0.85, "dimensionless", 0.3, 0.99, assumed(
+            "maximal fraction of T-cell killing switched off by PD-1 signalling; 0.3-0.99"))
+        etgf = p("e_tgf", 0.5, "dimensionless", 0.0, 0.9, assumed("maximal fraction of killing inhibited by TGF-beta; 0-0.9"))
+        antig = p("antigenicity", 1.0, "dimensionless", 0.1, 10.0, assumed(
+            "tumour antigenicity relative to a median-TMB NSCLC (TMB and neoantigen load vary about ten-fold between "
+            "patients; Forde 2018 via Jafarnejad 2019 link TMB to response); 0.1-10"), lognormal(0.7))
+        hla = p("hla_loss", 0.1, "dimensionless", 0.0, 0.9, assumed(
+            "fraction of antigen presentation lost by HLA class I loss of heterozygosity (present in about 40% of NSCLC); "
+            "0-0.9"), normal(0.15))
+        recog = m.expression("recognition", antig * (1 - hla), "dimensionless",
+                             "antigen recognition of cancer cells by CD8 T cells")
+        tps = p("pdl1_tps", 0.15, "dimensionless", 0.005, 1.0, cite(STRUEMPER, note="median PD-L1 TPS 15%"), lognormal(1.2),
+                "fraction of cancer cells expressing PD-L1 at baseline")
+        pmy = p("pdl1_myeloid", 0.2, "dimensionless", 0.0, 1.0, assumed(
+            "PD-L1 on myeloid cells (M2 macrophages) relative to a fully positive tumour; 0-1"))
+        rif = p("r_PDL1_IFNg", 6.0, "dimensionless", 1.0, 20.0, cite(QSPIO, note="Shin 2017; IFN-gamma fold induction of PD-L1"))
+        if50 = p("IFNg_50_ind", 2.96e-3, "nM", 1e-4, 0.1, cite(QSPIO, note="Mimura 2018; 2.96 pM"))
+        kif = p("k_IFNg_Tsec", 4e-13, "nmol/cell/day", 1e-14, 1e-11, cite(QSPIO, note="Autenshlyus 2021"))
+        kifd = p("k_IFNg_deg", 7.68, "1/day", 1.0, 20.0, cite(QSPIO, note="Hofstra 1998"))
+        pd50 = p("PDL1_50", 0.25, "dimensionless", 0.05, 1.0, assumed(
+            "PD-L1 level (fraction-positive equivalent) of half-maximal PD-1 signalling; QSPIO's PD1_50 is in molecules "
+            "per um2 of synapse and has no direct counterpart here; 0.05-1"))
+        tgfb = p("TGFbase", 0.016, "nM", 0.005, 0.05, cite(ROBERTSON_TESSI, note="baseline TGF-beta"))
+        ktgs = p("k_TGFb_Tsec", 1.2e-10, "nmol/cell/day", 1e-11, 1e-9, cite(QSPIO, note="Liyanage 2002; Treg TGF-beta"))
+        ktgd = p("k_TGFb_deg", 14.3, "1/day", 5.0, 30.0, cite(QSPIO, note="Robertson-Tessi 2012"))
+        tg50 = p("TGFb_50_Teff", 0.14, "nM", 0.03, 0.5, cite(ROBERTSON_TESSI))
+        kfas = p("k_fasl", 1.0, "1/day", 0.1, 5.0, assumed(
+            "FasL-induced apoptosis of activated Fas+ CD8 T cells after contact with FasL+ macrophages within about a "
+            "day (Yu 2021 report deletion, not a rate); 0.1-5"), lognormal(0.5))
+        r50m = p("r_mac_50", 0.05, "dimensionless", 0.005, 0.5, assumed(
+            "macrophage-to-cancer-cell ratio of half-maximal macrophage effects in the liver lesion; 0.005-0.5"))
+        qsiph = p("q_siphon", 0.2, "1/day", 0.01, 1.0, assumed(
+            "maximal rate at which liver metastases capture activated CD8 T cells from blood (Yu 2021: systemic "
+            "depletion; rate not reported); 0.01-1"), lognormal(0.5))
+        c50s = p("C50_liver_antigen", 1e8, "cell", 1e6, 1e10, assumed(
+            "liver tumour cells of half-maximal antigen-driven effects in the liver (siphon, LSEC tolerance, Treg "
+            "induction); about a 1 cm liver lesion; 1e6-1e10"))
+        wexl = p("w_exh_liver", 2.0, "dimensionless", 0.0, 10.0, assumed(
+            "extra exhaustion in liver lesions driven by the growth-phase cytokines TGF-beta, IL-10, CCL5, CCL22; 0-10"))
+        wtrl = p("w_treg_chemokine_liver", 2.0, "dimensionless", 0.0, 10.0, assumed(
+            "extra Treg recruitment to liver lesions by TGF-beta, IL-10, CCL5, CCL22; 0-10"))
+        kctla = p("k_ctla4_depletion", 0.3, "1/day", 0.01, 2.0, assumed(
+            "Fc-mediated Treg depletion rate at full CTLA-4 occupancy (ipilimumab); 0.01-2"))
+        Te = S("Te_blood")
+        Treg_b = S("Treg_blood")
+        for site in SITES:
+            C, V = S(f"C_{site}"), S(f"V_{site}")
+            T = m.species(f"T_{site}", "cell", site, 0.0, f"CD8 effector T cells, {site}")
+            Tx = m.species(f"Tex_{site}", "cell", site, 0.0, f"exhausted CD8 T cells, {site}")
+            R = m.species(f"Treg_{site}", "cell", site, 0.0, f"regulatory T cells, {site}")
+            Cd = S(f"Cd_{site}")
+            vol_L = V * S("L_per_mm3")
+            ifng = m.expression(f"ifng_{site}", kif * T / (kifd * vol_L), "nM", f"IFN-gamma, {site}")
+            myeloid = pmy * (1 + S("M2_fraction_liver")) if site == "liver" else pmy
+            pdl1 = m.expression(f"pdl1_{site}", (tps + myeloid) * (1 + (rif - 1) * hill(ifng, if50)), "dimensionless",
+                                f"PD-L1 level (tumour + myeloid), {site}")
+            Hpd1 = m.expression(f"H_PD1_{site}", hill(pdl1 * (1 - clip01(S("pd1_occupancy"))), pd50, 2), "dimensionless",
+                                f"PD-1 signalling in T cells, {site}")
+            tsrc = ktgs * R
+            if site == "liver":
+                tsrc = tsrc + S("k_TGFb_Msec") * S("Mac_liver") + S("k_TGFb_KCsec") * S("KC_rel") * C \
+                    + S("k_TGFb_CAFsec") * S("CAF_liver")
+            tgf = m.expression(f"tgfb_{site}", tgfb + tsrc / (ktgd * vol_L), "nM", f"TGF-beta, {site}")
+            Htgf = m.expression(f"H_TGFb_{site}", hill(tgf * (1 - clip01(S("tgfbr_inhibition"))), tg50), "dimensionless",
+                                f"TGF-beta signalling in T cells after receptor inhibition, {site}")
+            Hmdsc = S("H_MDSC_liver") if site == "liver" else 0
+            kill = m.expression(
+                f"kill_{site}",
+                kkill * recog * C * T / (KTC * C + T + one) * T / (T + KTreg * R + one)
+                * (1 - etgf * Htgf) * (1 - ept * Hpd1) * (1 - Hmdsc),
+                "cell/day", f"cancer cells killed by CD8 T cells per day, {site}")
+            m.process(f"t_kill_{site}", kill, {C: -1, Cd: 1}, EV["kill"], "CD8 T-cell killing")
+            presence = hill(C, Kc**0.5, 2)
+            barrier = 1 - wvT * S(f"H_vegf_{site}")
+            m.process(f"t_infiltration_{site}", qin * V * S("mL_per_mm3") * Te * presence * barrier,
+                      {Te: -1, T: 1}, EV["infiltration"], "effector CD8 T cells enter the lesion from blood")
+            if site == "liver":
+                m.process("t_siphon_liver", qsiph * Te * hill(C, c50s), {Te: -1, T: 1}, EV["siphon"],
+                          "liver metastases capture activated CD8 T cells from blood (the siphon)")
+                Hfas = m.expression("H_fasl_liver", S("Mac_liver") / (S("Mac_liver") + r50m * (C + one)), "dimensionless",
+                                    "FasL+ monocyte-derived macrophage density in the liver lesion")
+                m.process("t_fasl_deletion_liver", kfas * T * Hfas, {T: -1}, EV["fasl"],
+                          "FasL+ macrophages delete Fas+ activated CD8 T cells")
+            m.process(f"t_death_{site}", kTd * T, {T: -1}, EV["t_death"])
+            xfac = (1 + wexl * Htgf) if site == "liver" else 1
+            m.process(f"t_exhaustion_{site}", kTcell * T * C / (C + T + one) * Hpd1 * xfac, {T: -1, Tx: 1},
+                      EV["exhaustion_liver"] if site == "liver" else EV["exhaustion"], "exhaustion by cancer cells (PD-1)")
+            m.process(f"t_treg_inactivation_{site}", kTreg * T * R / (T + R + one), {T: -1, Tx: 1}, EV["treg_suppression"])
+            m.process(f"tex_death_{site}", kTxd * Tx, {Tx: -1}, EV["exhaustion"])
+            rfac = (1 + wtrl * Htgf) if site == "liver" else 1
+            m.process(f"treg_infiltration_{site}", qin * V * S("mL_per_mm3") * Treg_b * presence * barrier * rfac,
+                      {Treg_b: -1, R: 1}, EV["treg_recruit"])
+            m.process(f"treg_death_{site}", kTregd * R, {R: -1}, EV["treg_suppression"])
+            m.process(f"treg_ctla4_depletion_{site}", kctla * clip01(S("ctla4_occupancy")) * R, {R: -1}, EV["treg_ctla4"])
+            m.process(f"immune_clearance_{site}", S("k_cell_clear") * Kc / (C**2 + Kc) * T, {T: -1}, ["s000_25_02"],
+                      "T cells leave a lesion that has gone")

@@ -1,0 +1,105 @@
+"""Lesions and tumour growth: cancer cells, dead cells and the vascular carrying capacity of the
+primary lesion and of each metastatic site (lumped lesions per site with a lesion count).
+
+Growth is Gompertzian towards a dynamic vascular capacity K (Hahnfeldt 1999 as used in QSPIO-TNBC,
+re-implemented from the equations in shared/reference/models-and-parameters.md section 2.2):
+  dC/dt = k_g C log((K + 1 cell)/(C + 1 cell)) - kills,
+  dK/dt = k_K_g C H_VEGF - k_K_d K (C v_cell)^(2/3).
+The 1-cell constant keeps every rate finite at zero cells (as QSP-IO does).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ...modeling import Model, assumed, cite, lognormal, normal
+from .common import (HAHNFELDT, MET_SITES, QSPIO, ROBERTSON_TESSI, SITES, P, S, clip01, hill)
+
+EV = {
+    "growth": ["s001_1_35", "s001_1_11", "s001_1_56"],
+    "liver_growth": ["s001_1_11", "s001_33_12", "s001_31_15", "s001_31_09", "s000_12_05", "s001_0_04"],
+    "capacity": ["s001_1_34", "s001_1_32", "s000_112_13", "s000_24_01", "s000_24_03"],
+    "capacity_liver": ["s001_1_33", "s000_112_11", "s000_112_17", "s001_32_02"],
+    "death": ["s001_1_56"],
+    "chemo": ["s000_23_07", "s001_5_01"],
+    "targeted": ["s001_42_01"],
+    "adc": ["s001_22_18", "s001_22_15"],
+    "clear": ["s000_25_04"],
+}
+
+
+def lesions_module(m: Model) -> None:
+    p = P(m)
+    with m.module("lesions", "primary and metastatic lesions: Gompertz growth to a VEGF-driven vascular capacity"):
+        one = p("one_cell", 1.0, "cell", 1.0, 1.0, assumed(
+            "unit constant (exactly one cell) that keeps rates finite at zero cells, as in QSP-IO"))
+        one_mm3 = p("one_mm3", 1.0, "mm**3", 1.0, 1.0, assumed("unit constant (1 mm3) making volumes dimensionless"))
+        vol = p("vol_cell", 2.57e-6, "mm**3/cell", 1.5e-6, 6e-6, cite(
+            QSPIO, note="cancer-cell diameter 16.9 um (Jafarnejad 2019); 2.57e-6 mm3 as in the QSPIO-TNBC vascular module"),
+            desc="volume of one cancer cell")
+        p("mL_per_mm3", 1e-3, "mL/mm**3", 1e-3, 1e-3, assumed("unit conversion (exact)"))
+        p("L_per_mm3", 1e-6, "L/mm**3", 1e-6, 1e-6, assumed("unit conversion (exact)"))
+        p("V_min", 1e-3, "mm**3", 1e-4, 1e-2, cite(QSPIO, note="V_Tmin 1e-6 mL"), desc="minimal lesion volume")
+        kg = p("k_C_growth", 0.0018, "1/day", 3e-4, 0.02, assumed(
+            "Gompertz rate: chosen so that the untreated primary doubles its volume in about 80-250 days between "
+            "1 and 4 cm, as reported for NSCLC (Usuda 1994, the source QSPIO-TNBC cites; QSPIO's 0.007 pairs with a "
+            "stronger immune kill); range 3e-4-0.02"), lognormal(0.4), "cancer-cell Gompertz growth rate")
+        kd = p("k_C_death", 1e-4, "1/day", 1e-5, 1e-3, cite(QSPIO, note="Palsson 2013"), None, "cancer-cell natural death")
+        kKg = p("k_K_g", 4.43, "1/day", 1.0, 10.0, cite(HAHNFELDT, note="Desai 2006 via QSPIO-TNBC"), None,
+                "growth of vascular capacity per cancer cell at full VEGF stimulation")
+        kKd = p("k_K_d", 1.9e-4, "1/day", 5e-5, 1e-3, cite(HAHNFELDT, note="Hahnfeldt 1999 via QSPIO-TNBC"), None,
+                "endogenous inhibition of vascular capacity")
+        rK0 = p("r_K0", 2.0, "dimensionless", 1.1, 10.0, assumed(
+            "vascular capacity of a newly vascularised micrometastasis or of the initial primary, relative to its cells"))
+        ksec = p("k_vas_Csec", 6e-5, "pg/cell/day", 1e-5, 3e-4, cite(QSPIO, note="Volk 2008; VEGF secretion by cancer cells"))
+        kdeg = p("k_vas_deg", 16.6, "1/day", 5.0, 50.0, cite(QSPIO, note="Finley 2011; VEGF degradation"))
+        c50 = p("c_vas_50", 938.0, "pg/mL", 200.0, 3000.0, cite(QSPIO, note="Desai 2006; half-maximal VEGF"))
+        kclear = p("k_cell_clear", 0.1, "1/day", 0.01, 1.0, cite(QSPIO, note="estimated in QSPIO; dead-cell clearance"))
+        fres = p("f_chemo_resistant", 0.05, "dimensionless", 0.0, 0.5, assumed(
+            "fraction of cancer cells in the chemo-resistant clone at treatment start (QSPIO-TNBC creates a resistant "
+            "clone at 1e-4/day; a fixed fraction is used here); 0-0.5"), normal(0.05))
+        fegfr = p("egfr_sensitive_fraction", 0.0, "dimensionless", 0.0, 1.0, assumed(
+            "fraction of cancer cells with a TKI-sensitive EGFR mutation; 0 for EGFR wild type, about 0.9 for an "
+            "EGFR-mutant patient (set per patient by the population layer)"))
+        fb6 = p("itgb6_fraction", 0.5, "dimensionless", 0.0, 1.0, assumed(
+            "fraction of cancer cells expressing integrin beta6 (upregulated in NSCLC, s001_22_15); 0-1"), normal(0.2))
+
+        v_emt = S("vegf_blockade")
+        for site in SITES:
+            C = m.species(f"C_{site}", "cell", site, S(f"C0_{site}"), f"living cancer cells, {site}")
+            Cd = m.species(f"Cd_{site}", "cell", site, 0.0, f"dead cancer cells, {site}")
+            K = m.species(f"K_{site}", "cell", site, S(f"C0_{site}") * rK0 + one, f"vascular carrying capacity, {site}")
+            if site == "primary":
+                p("C0_primary", 2.0e8, "cell", 1e6, 5e10, assumed(
+                    "a 1 cm primary (sphere of 0.52 cm3 at 2.57e-6 mm3 per cell); trials set their own baseline"),
+                    desc="initial cancer cells of the primary")
+            else:
+                p(f"C0_{site}", 0.0, "cell", 0.0, 5e10, assumed(
+                    "no metastasis at time 0 by default; set per patient to start from a baseline with metastases"),
+                    desc=f"initial cancer cells at {site}")
+            V = m.expression(f"V_{site}", (C + Cd) * vol + S("V_min"), "mm**3", f"lesion volume, {site}")
+            # VEGF concentration in the lesion (quasi-steady: secretion / degradation / volume)
+            src = ksec * C
+            if site == "liver":
+                src = src + S("k_vas_Msec") * S("Mac_liver") + S("k_vas_KCsec") * S("KC_rel") * C
+            vegf = m.expression(f"vegf_{site}", src / (kdeg * V * S("mL_per_mm3")), "pg/mL",
+                                f"VEGF concentration, {site}")
+            Hv = m.expression(f"H_vegf_{site}", hill(vegf * (1 - clip01(v_emt)), c50), "dimensionless",
+                              f"VEGF signalling after blockade, {site}")
+            gmod = S("growth_mod_liver") if site == "liver" else 1
+            ev_g = EV["liver_growth"] if site == "liver" else EV["growth"]
+            m.process(f"growth_{site}", kg * gmod * C * sp.log((K + one) / (C + one)), {C: 1}, ev_g,
+                      "Gompertz growth towards the vascular capacity")
+            m.process(f"death_{site}", kd * C, {C: -1, Cd: 1}, EV["death"])
+            m.process(f"capacity_growth_{site}", kKg * C * Hv, {K: 1},
+                      EV["capacity_liver"] if site == "liver" else EV["capacity"])
+            m.process(f"capacity_loss_{site}", kKd * K * ((C**2 + one**2) * (vol / one_mm3) ** 2) ** sp.Rational(1, 3), {K: -1}, EV["capacity"])
+            chemo = S("liver_function_delivery") * (S("chemo_kill_rate") * (1 - fres) + S("chemo_resistant_kill_rate") * fres)
+            m.process(f"chemo_kill_{site}", chemo * C, {C: -1, Cd: 1}, EV["chemo"])
+            m.process(f"targeted_kill_{site}", S("targeted_kill_rate") * fegfr * C, {C: -1, Cd: 1}, EV["targeted"])
+            m.process(f"adc_kill_{site}", S("adc_kill_rate") * fb6 * C, {C: -1, Cd: 1}, EV["adc"])
+            m.process(f"dead_clearance_{site}", kclear * Cd, {Cd: -1}, EV["clear"])
+            if site in MET_SITES:
+                m.species(f"L_{site}", "dimensionless", site, S(f"L0_{site}"), f"number of vascularised lesions, {site}")
+                p(f"L0_{site}", 0.0, "dimensionless", 0.0, 50.0, assumed(
+                    "no lesions at time 0 by default; set per patient with C0 for a baseline with metastases"))
