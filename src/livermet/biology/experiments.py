@@ -206,11 +206,11 @@ def _treg_transfer():
     donors = simulate_arms([dict(BONE_METS), dict(LIVER_METS)], days=START)
     # the donor's tumour-relevant Tregs (blood, spleen-equivalent pool and lesions), transferred to the recipient
     tregs = _at(donors, "Treg_blood", START, True) + sum(_at(donors, f"Treg_{s}", START, True) for s in SITES)
-    recipient = {"C0_primary": 3e9, **NO_SEEDING}
+    recipient = {**NO_SEEDING}  # a 1 cm tumour, still under immune pressure
     evs = [[Event(START, "Treg_blood", "add", float(tregs[i]), "Treg transfer")] for i in range(2)]
     res = simulate_arms([recipient, recipient], evs, days=END)
     c = _at(res, "C_primary", END, True)
-    return (f"recipient primary at day {END:g} after Tregs from a bone-metastasis donor ({_fmt(tregs[0])} cells) "
+    return (f"recipient tumour at day {END:g} after Tregs from a bone-metastasis donor ({_fmt(tregs[0])} cells) "
             f"{_fmt(c[0])}, from a liver-metastasis donor ({_fmt(tregs[1])} cells) {_fmt(c[1])}"), c[1] > c[0] * 1.02
 
 

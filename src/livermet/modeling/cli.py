@@ -88,3 +88,29 @@ def export_sbml(
         emit_json(data)
     else:
         console.print(f"wrote {out} ({data['bytes']} bytes; {data['species']} species, {data['reactions']} reactions)")
+
+
+@model_app.command("describe")
+def describe(
+    model: str = typer.Option("liver", "--model", "-m", help="Model name (see `livermet model list`)."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the documentation to FILE.md or FILE.html."),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Documentation generated from the model: modules, species, processes (LaTeX) with evidence,
+    parameters with sources, hooks, observables and a diagram; --json prints the counts."""
+    from ..biology.describe import summary, to_html, to_markdown
+
+    m = _get(model)
+    data = summary(m)
+    if out is not None:
+        text = to_html(m) if out.suffix.lower() in (".html", ".htm") else to_markdown(m)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        data["path"] = str(out)
+    if json_out:
+        emit_json(data)
+    elif out is None:
+        typer.echo(to_markdown(m))
+    else:
+        console.print(f"wrote {out} ({data['species']} species, {data['processes']} processes, "
+                      f"{data['parameters']} parameters)")
