@@ -170,3 +170,10 @@ def test_hooks_collect_contributions_from_other_modules():
     assert m.hook_contributions_["pd1_occupancy"] == ["drug"]
     with pytest.raises(ValueError, match="has no hook 'ctla4'"):
         m.contribute("ctla4", 1)
+
+
+def test_a_rate_hook_without_contributions_is_valid():
+    m, X, k = _base()
+    kill = m.hook("chemo_kill_rate", "1/day", "cytotoxic kill rate")
+    m.process("kill", kill * X, {X: -1}, ["s1"])
+    m.validate()
