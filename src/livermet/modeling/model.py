@@ -295,7 +295,7 @@ class Model:
         for e in self.expressions_.values():
             where = f"expression {e.name!r}"
             out += self._check_undefined(e.expr, defined, where)
-            if e.expr == 0:
+            if e.expr.is_zero:
                 continue  # zero (e.g. a hook nobody contributes to) fits any unit
             u = self._unit_of(e.expr, units, where, out)
             if u is not None and not U.same_unit(u, U.parse_unit(e.unit)):
