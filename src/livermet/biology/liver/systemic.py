@@ -68,7 +68,11 @@ def systemic_module(m: Model) -> None:
         m.process("naive_input", Qn, {Tn: 1}, EV["naive"])
         m.process("naive_death", knd * Tn, {Tn: -1}, EV["naive"])
         m.process("priming", kact * Hag * tolf * Tn, {Tn: -1, aT: 1}, EV["priming"] + EV["lsec_tolerance"])
-        m.process("expansion", kpro / N * aT, {aT: -1, Te: 2**N}, EV["expansion"])
+        # a primed cell leaves the dividing pool at k_pro/N and yields 2^N effectors (two processes so that
+        # every stoichiometry stays constant, as SBML needs)
+        m.process("expansion_exit", kpro / N * aT, {aT: -1}, EV["expansion"], "primed cells finish dividing")
+        m.process("expansion_output", kpro / N * 2**N * aT, {Te: 1}, EV["expansion"],
+                  "effector CD8 T cells released to blood (2^N per primed cell)")
         m.process("te_death", ktd * Te, {Te: -1}, EV["te_death"])
         m.process("te_chemo_depletion", S("chemo_lymphodepletion_rate") * Te, {Te: -1}, ["s001_5_01"])
         # CD4 helper and Tregs

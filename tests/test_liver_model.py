@@ -1,0 +1,169 @@
+"""The NSCLC liver-metastasis model: validation against the knowledge base, the layer contracts,
+non-negativity, numba vs libRoadRunner agreement, hook directions and the untreated natural history."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from livermet.biology import MODELS, get_model
+from livermet.biology.liver import HOOKS, SITES, liver_metastasis_model
+from livermet.biology.natural_history import LIVER_DETECTION_RANGE_DAYS, VDT_RANGE_DAYS, natural_history
+from livermet.cli import app
+from livermet.engine import relative_error, simulate
+from livermet.knowledge import check_statement_ids
+from livermet.modeling import set_value
+from livermet.population import sample_parameters
+
+CONTRACTS = Path(__file__).resolve().parents[1] / "docs" / "contracts.md"
+
+
+@pytest.fixture(scope="module")
+def liver():
+    return liver_metastasis_model()
+
+
+def test_registered_and_validates_with_knowledge_ids(liver):
+    assert "liver" in MODELS and "reference" in MODELS
+    assert get_model("liver").hash() == liver.hash()
+    liver.validate(known_statements=check_statement_ids)
+    assert 40 <= len(liver.species_) <= 70
+    # every parameter has a source and a range holding its value; every process cites statements
+    for p in liver.parameters_.values():
+        assert p.source is not None and p.lower <= p.value <= p.upper, p.name
+    assert all(p.evidence for p in liver.processes_.values())
+
+
+def test_contract_hooks_species_and_observables(liver):
+    text = CONTRACTS.read_text()
+    section2 = text.split("## 2.")[1].split("## 3.")[0]
+    contract_hooks = set(re.findall(r"^\| `([a-z0-9_]+)` \|", section2, re.M))
+    assert contract_hooks and contract_hooks <= set(liver.hooks_)
+    assert {h[0] for h in HOOKS} == set(liver.hooks_)
+    assert float(liver.expressions_["liver_function_delivery"].expr.subs("set_liver_function_delivery", 0)) == 1.0
+    for site in ("primary", "liver", "bone", "brain", "adrenal"):
+        assert f"C_{site}" in liver.species_ and f"Cd_{site}" in liver.species_
+        assert liver.species_[f"C_{site}"].unit == "cell"
+        for obs, unit in ((f"diameter_{site}", "mm"), (f"n_lesions_{site}", "dimensionless")):
+            assert liver.observables_[obs].unit == unit
+    for obs, unit in (("tumour_burden", "cell"), ("ldh", "U/L"), ("nlr", "dimensionless"), ("lymphocytes", "cell/uL")):
+        assert liver.observables_[obs].unit == unit
+
+
+def test_unknown_option_is_refused():
+    with pytest.raises(TypeError, match="unknown option"):
+        liver_metastasis_model(colour="blue")
+
+
+@pytest.fixture(scope="module")
+def cohort(liver):
+    """8 virtual patients with treatment events (anti-PD-1 + anti-CTLA-4 + chemotherapy) from day 700."""
+    params = sample_parameters(liver, 8, seed=3)
+    ev = [set_value(700, "set_pd1_occupancy", 0.9), set_value(700, "set_ctla4_occupancy", 0.5),
+          set_value(700, "set_chemo_kill_rate", 0.03), set_value(790, "set_chemo_kill_rate", 0.0)]
+    return params, ev, np.linspace(0, 1200, 61)
+
+
+def test_species_stay_non_negative(liver, cohort):
+    params, ev, times = cohort
+    res = simulate(liver, times, params, ev)
+    assert np.all(res.status == 0), res.failures()
+    scale = np.maximum(np.abs(res.species).max(axis=1, keepdims=True), 1.0)
+    assert np.all(res.species >= -1e-6 * scale)
+    assert np.all(np.isfinite(res.observables))
+    assert np.all(res.observable("lymphocytes") > 0) and np.all(res.observable("ldh") > 0)
+
+
+def test_numba_agrees_with_roadrunner(liver, cohort):
+    params, ev, times = cohort
+    params = params.iloc[:3]
+    a = simulate(liver, times, params, ev, backend="numba")
+    b = simulate(liver, times, params, ev, backend="roadrunner", rtol=1e-10, atol=1e-10)
+    assert np.all(a.status == 0) and np.all(b.status == 0)
+    worst = {}
+    for k, name in enumerate(a.observable_names):
+        worst[name] = float(np.median(relative_error(a.observables[:, :, k], b.observables[:, :, k], 1e-9)))
+    assert max(worst.values()) <= 1e-4, sorted(worst.items(), key=lambda kv: -kv[1])[:5]
+
+
+def _with_liver_mets(**extra):
+    return {"C0_primary": 3e9, "C0_liver": 1e9, "L0_liver": 2.0, "k_shed": 1e-8, **extra}
+
+
+# hook input, value, observable, expected sign of (treated - control) at the end
+HOOK_DIRECTIONS = [
+    ("pd1_occupancy", 0.9, "tumour_burden", -1),
+    ("ctla4_occupancy", 0.9, "treg_primary", -1),
+    ("vegf_blockade", 0.9, "tumour_burden", -1),
+    ("tgfbr_inhibition", 0.9, "treg_induction_rate", -1),
+    ("il6_blockade", 0.9, "il6_signal_primary", -1),
+    ("ccr2_blockade", 0.9, "mac_liver", -1),
+    ("chemo_kill_rate", 0.05, "tumour_burden", -1),
+    ("chemo_resistant_kill_rate", 0.05, "tumour_burden", -1),
+    ("chemo_lymphodepletion_rate", 0.05, "lymphocytes", -1),
+    ("chemo_neutrophil_depletion", 0.5, "nlr", -1),
+    ("adc_kill_rate", 0.05, "tumour_burden", -1),
+    ("fap_depletion_rate", 0.5, "caf_liver", -1),
+    ("kupffer_depletion_rate", 0.5, "kupffer_cells", -1),
+    ("lsec_targeting", 0.9, "treg_blood", -1),
+    ("angptl1_supplement", 2.0, "mmp9_liver_rel", -1),
+]
+
+
+def test_hooks_act_in_the_expected_direction(liver):
+    arms = [_with_liver_mets()] + [_with_liver_mets(**{f"set_{h}": v}) for h, v, _, _ in HOOK_DIRECTIONS]
+    arms.append(_with_liver_mets(set_chemo_kill_rate=0.05, set_liver_function_delivery=-1.0))  # no delivery
+    arms.append(_with_liver_mets(egfr_sensitive_fraction=0.9, set_targeted_kill_rate=0.05))
+    names = sorted(set().union(*arms))
+    defaults = liver.parameter_values()
+    params = {k: [a.get(k, defaults[k]) for a in arms] for k in names}
+    res = simulate(liver, np.linspace(0, 200, 21), params)
+    assert np.all(res.status == 0)
+    for i, (hook, _, obs, sign) in enumerate(HOOK_DIRECTIONS, start=1):
+        control, treated = res.observable(obs)[0, -1], res.observable(obs)[i, -1]
+        assert np.sign(treated - control) == sign and abs(treated - control) > 1e-3 * abs(control), (hook, control, treated)
+    burden = res.observable("tumour_burden")[:, -1]
+    assert burden[-2] == pytest.approx(burden[0], rel=1e-6)  # chemotherapy without delivery does nothing
+    assert burden[-1] < burden[0]  # osimertinib-like kill of an EGFR-mutant tumour
+
+
+def test_grp78_blockade_and_liver_siphon_directions(liver):
+    """GRP78 blockade lowers liver seeding; liver metastases lower blood CD8 T cells (the siphon)."""
+    d = liver.parameter_values()
+    arms = [{}, {"set_grp78_blockade": 0.9}, {"C0_liver": 1e9, "L0_liver": 2.0}]
+    names = sorted(set().union(*arms))
+    res = simulate(liver, np.linspace(0, 400, 41), {k: [a.get(k, d[k]) for a in arms] for k in names})
+    assert res.observable("micromet_liver")[1, -1] < res.observable("micromet_liver")[0, -1]
+    assert res.observable("cd8_blood")[2, -1] < 0.8 * res.observable("cd8_blood")[0, -1]
+
+
+def test_natural_history_is_plausible(liver):
+    nh = natural_history(model=liver)
+    assert VDT_RANGE_DAYS[0] <= nh.primary_vdt_days <= VDT_RANGE_DAYS[1], nh
+    assert LIVER_DETECTION_RANGE_DAYS[0] <= nh.liver_detectable_day <= LIVER_DETECTION_RANGE_DAYS[1], nh
+    assert nh.liver_first_lesion_day < nh.liver_detectable_day
+
+
+def test_describe_command_json_and_files(tmp_path):
+    runner = CliRunner()
+    r = runner.invoke(app, ["model", "describe", "--model", "liver", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    for key in ("species", "processes", "parameters", "parameters_sourced", "parameters_calibrated",
+                "parameters_assumed", "processes_with_evidence", "statement_coverage"):
+        assert key in data
+    assert data["parameters"] == data["parameters_sourced"] + data["parameters_calibrated"] + data["parameters_assumed"]
+    assert data["processes_with_evidence"] == data["processes"]
+    assert 0 < data["statement_coverage"] <= 1
+    md, page = tmp_path / "liver.md", tmp_path / "liver.html"
+    assert runner.invoke(app, ["model", "describe", "--out", str(md)]).exit_code == 0
+    assert runner.invoke(app, ["model", "describe", "--out", str(page)]).exit_code == 0
+    text = md.read_text()
+    assert "```mermaid" in text and "### `t_fasl_deletion_liver`" in text and "s001_31_32" in text
+    assert "\\frac" in text  # LaTeX rate laws
+    assert page.read_text().startswith("<!doctype html>")
