@@ -65,7 +65,7 @@ def forest_figure(forest: list[dict], overall: list[dict]) -> go.Figure:
              "ci": c["os"]["hr_ci"], "n": c["os"]["n"]} for c in overall]
     rows += [{"label": f"{r['subgroup']} = {r['level']}", "hr": r["hr"], "ci": r["hr_ci"], "n": r["n"]}
              for r in forest]
-    rows = [r for r in rows if r["hr"] is not None]
+    rows = [r for r in rows if r["hr"] is not None and r["ci"] and None not in r["ci"]]
     fig = go.Figure()
     if rows:
         y = [f"{r['label']} (n={r['n']})" for r in rows]

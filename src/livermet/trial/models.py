@@ -41,9 +41,53 @@ def creatinine_clearance(age, weight, female, creatinine_mg_dl: float = 0.9):
     return np.where(np.asarray(female), 0.85 * crcl, crcl)
 
 
+SITES = ("primary", "liver", "bone", "brain", "adrenal")
+BASELINE_STREAM = 2
+BASELINE_SOURCES = {
+    "primary_diameter": "lognormal, median 37 mm, sd(log) 0.4: the initial-diameter distribution of the QSPIO-TNBC "
+                        "NSCLC virtual-patient generation (Wang et al. 2023; shared/reference/models-and-parameters.md "
+                        "2.8)",
+    "metastasis_diameter": "assumed: lognormal, median 20 mm, sd(log) 0.4 per metastatic lesion (measurable, >= 10 mm "
+                           "in most patients)",
+    "lesions_other_sites": "assumed: 1 + Poisson(0.5) lesions at a bone, brain or adrenal site with metastasis",
+}
+
+
+def baseline_lesions(model: Model, covariates: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Baseline disease from covariates, for models with the contract's per-site lesion parameters
+    `C0_<site>` (initial living cancer cells) and `L0_<site>` (number of lesions): each patient's
+    lesion sizes are drawn from its own stream; sites without metastasis keep 0."""
+    vol = next((p for p in model.parameters_.values() if p.unit.replace(" ", "") == "mm**3/cell"), None)
+    if vol is None or "C0_primary" not in model.parameters_:
+        return pd.DataFrame(index=covariates.index)
+    rows = []
+    for pid, cov in covariates.iterrows():
+        rng = np.random.default_rng([int(seed), int(pid), BASELINE_STREAM])
+        row = {}
+        d_primary = 37.0 * np.exp(0.4 * rng.standard_normal())
+        row["C0_primary"] = np.pi / 6 * d_primary**3 / vol.value
+        for site in SITES[1:]:
+            n = int(cov["n_liver_lesions"]) if site == "liver" else 1 + int(rng.poisson(0.5))
+            d = 20.0 * np.exp(0.4 * rng.standard_normal())
+            present = bool(cov.get(f"met_{site}", False))
+            if f"C0_{site}" in model.parameters_:
+                row[f"C0_{site}"] = n * np.pi / 6 * d**3 / vol.value if present else 0.0
+            if f"L0_{site}" in model.parameters_:
+                row[f"L0_{site}"] = float(n) if present else 0.0
+        for k in list(row):
+            p = model.parameters_[k]
+            row[k] = float(np.clip(row[k], p.lower, p.upper))
+        rows.append(row)
+    return pd.DataFrame(rows, index=covariates.index)
+
+
 def default_patient_parameters(model: Model, covariates: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """Parameter variability (per-patient stream) plus the covariates the model has parameters for."""
+    """Parameter variability (per-patient stream), baseline lesions, and the covariates the model has
+    parameters for."""
     params = sample_parameters(model, covariates.index.to_numpy(), seed)
+    base = baseline_lesions(model, covariates, seed)
+    for c in base.columns:
+        params[c] = base[c]
     cov = covariates.copy()
     if "crcl" not in cov:
         cov["crcl"] = creatinine_clearance(cov["age"], cov["weight"], cov["sex"] == "female")

@@ -11,7 +11,8 @@ Pure functions on arrays, vectorised over patients. Inputs per patient and asses
 - Response at a time point: PD if the SLD rose by >= 20% over the nadir (the smallest SLD so far,
   baseline included) and by >= 5 mm, or a new lesion appeared; CR if every lesion (targets and
   non-targets) disappeared; PR if the SLD fell by >= 30% from baseline; otherwise SD. NE when the
-  values are missing (solver failure) or there is no measurable disease at baseline.
+  values are missing (solver failure). Without measurable disease at baseline, a time point is PD
+  (new lesion) or non-CR/non-PD.
 - New lesion (docs/contracts.md section 3): `n_lesions` of a site rose by >= 1 above baseline, or
   a site without a measurable lesion at baseline reached `min_measurable_mm`.
 - Best overall response: CR/PR must be confirmed by a second assessment >= `confirmation_min_days`
@@ -25,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CR, PR, SD, PD, NE = 0, 1, 2, 3, 4
-LABELS = np.array(["CR", "PR", "SD", "PD", "NE"])
+CR, PR, SD, PD, NE, NN = 0, 1, 2, 3, 4, 5
+LABELS = np.array(["CR", "PR", "SD", "PD", "NE", "non-CR/non-PD"])
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,8 @@ def timepoint_responses(sld, new_lesion, all_disappeared, rules: RecistRules = R
         change = (s - base) / np.where(base > 0, base, 1.0)
         code = np.where(pd, PD, np.where(gone[:, t], CR, np.where(change <= rules.pr_threshold, PR, SD)))
         out[:, t] = np.where(ok, code, NE)
+        non_measurable = ~measurable & np.isfinite(base) & np.isfinite(s)
+        out[:, t] = np.where(non_measurable, np.where(new[:, t], PD, NN), out[:, t])
         nadir = np.where(ok, np.minimum(nadir, s), nadir)
     return out
 
@@ -168,6 +171,8 @@ def best_overall_response(response, times, rules: RecistRules = RecistRules()):
             best[p], resp_idx[p] = PR, conf_pr
         elif np.any(((row == CR) | (row == PR) | (row == SD)) & (times >= rules.sd_min_days)):
             best[p] = SD
+        elif np.any((row == NN) & (times >= rules.sd_min_days)):
+            best[p] = NN
         elif pd_idx[p] >= 0:
             best[p] = PD
     return best, pd_idx, resp_idx

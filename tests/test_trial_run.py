@@ -1,0 +1,174 @@
+"""Virtual trials end to end on the trial layer's test model: endpoints, censoring, determinism across
+batch sizes and Dask workers, kill and resume, solver failures, results store and CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from livermet.cli import app
+from livermet.trial import load_results, parse_protocol, query, run_trial
+from livermet.trial.models import TrialSetup, get_setup, register_setup
+from livermet.trial.runner import RunError
+
+PROTOCOL = {
+    "id": "toy_trial",
+    "title": "test trial on the toy model",
+    "arms": [{"id": "io_chemo", "regimen": "toy_io_chemo"}, {"id": "chemo", "regimen": "toy_chemo", "control": True}],
+    "randomisation": {"ratio": [1, 1], "stratify_by": ["liver_metastasis"], "block_size": 4},
+    "sample_size": 30,
+    "assessment": {"schedule": [{"every_weeks": 6, "until_week": 48}, {"every_weeks": 9}], "horizon_months": 36},
+    "endpoints": {"primary": ["os", "pfs"], "secondary": ["orr", "dcr", "dor"]},
+    "follow_up": {"accrual_months": 12, "data_cutoff_months": 30, "dropout_per_year": 0.1},
+    "crossover": {"from_arm": "chemo", "regimen": "toy_io", "probability": 0.5},
+    "subgroups": ["liver_metastasis", "pdl1_class"],
+}
+N = 30
+
+
+def proto():
+    return parse_protocol(PROTOCOL)
+
+
+def endpoints_of(out) -> pd.DataFrame:
+    e = load_results(out)["endpoints"]
+    return e.sort_values("patient_id").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("trial") / "ref"
+    run_trial(proto(), N, 11, out, model_name="toy", batch_size=N, progress=False)
+    return out
+
+
+def test_tables_endpoints_and_censoring(reference_run):
+    r = load_results(reference_run)
+    e, pats, ass, ev = r["endpoints"], r["patients"], r["assessments"], r["events"]
+    assert len(e) == len(pats) == N and e["solver_ok"].all()
+    assert set(e["arm"]) == {"io_chemo", "chemo"}
+    assert abs((e["arm"] == "chemo").sum() - N / 2) <= 2  # 1:1 blocks within strata
+    # censoring: OS is the earlier of death and censoring; censored patients are alive at their censoring day
+    assert np.all(e["os_days"] <= e["censor_day"] + 1e-9)
+    cens = ~e["os_event"]
+    assert np.allclose(e.loc[cens, "os_days"], e.loc[cens, "censor_day"])
+    assert np.all(e.loc[cens, "death_day"] > e.loc[cens, "censor_day"])
+    assert np.allclose(e["censor_day"], np.minimum(np.minimum(pats["admin_censor_day"], pats["dropout_day"]),
+                                                   36 * 30.4375))
+    # PFS never after OS; no scan after death or censoring
+    assert np.all(e["pfs_days"] <= e["os_days"] + 1e-9)
+    last_scan = ass.groupby("patient_id")["day"].max()
+    assert np.all(last_scan.to_numpy() <= e.set_index("patient_id").loc[last_scan.index, "os_days"].to_numpy() + 1e-9)
+    # responders have a response day and a duration
+    resp = e[e["responder"]]
+    assert resp["best_response"].isin(["CR", "PR"]).all() and (resp["dor_days"] >= 0).all()
+    # events: doses, progressions, deaths
+    assert {"dose", "death"} <= set(ev["event"])
+    assert (ev[ev["event"] == "death"]["patient_id"].isin(e.loc[e["os_event"], "patient_id"])).all()
+    assert r["dynamics"]["observable"].nunique() >= 14
+
+
+def test_deterministic_across_batch_sizes(reference_run, tmp_path):
+    run_trial(proto(), N, 11, tmp_path / "b7", model_name="toy", batch_size=7, progress=False)
+    pd.testing.assert_frame_equal(endpoints_of(reference_run), endpoints_of(tmp_path / "b7"))
+    a = load_results(reference_run)["assessments"]
+    b = load_results(tmp_path / "b7")["assessments"]
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+
+
+def test_kill_and_resume_equals_uninterrupted(reference_run, tmp_path):
+    out = tmp_path / "killed"
+    with pytest.raises(KeyboardInterrupt):
+        run_trial(proto(), N, 11, out, model_name="toy", batch_size=10, progress=False, _stop_after_batches=1)
+    assert len(endpoints_of(out)) == 10  # the first batch was written before the run stopped
+    # a leftover half-written file of the next batch is discarded on resume
+    (out / "tables" / "endpoints" / "batch-000001.parquet").write_bytes(b"partial")
+    with pytest.raises(RunError):
+        run_trial(proto(), N, 11, out, model_name="toy", batch_size=10, progress=False)  # needs --resume
+    with pytest.raises(RunError, match="seed"):
+        run_trial(proto(), N, 12, out, model_name="toy", batch_size=10, progress=False, resume=True)
+    s = run_trial(proto(), N, 11, out, model_name="toy", batch_size=10, progress=False, resume=True)
+    assert s.batches_reused == 1 and s.batches_run == 2
+    pd.testing.assert_frame_equal(endpoints_of(reference_run), endpoints_of(out))
+
+
+@pytest.mark.slow
+def test_dask_one_and_two_workers_equal_in_process(reference_run, tmp_path):
+    from distributed import Client, LocalCluster
+
+    for workers in (1, 2):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None,
+                          processes=True) as cluster, Client(cluster) as client:
+            out = tmp_path / f"dask{workers}"
+            run_trial(proto(), N, 11, out, model_name="toy", batch_size=8, progress=False, scheduler=client)
+            pd.testing.assert_frame_equal(endpoints_of(reference_run), endpoints_of(out))
+    man = json.loads((tmp_path / "dask2" / "manifest.json").read_text())
+    assert man["executor"] == "dask" and man["status"] == "complete"
+
+
+def _failing_setup() -> TrialSetup:
+    toy = get_setup("toy")
+
+    def params(model, cov, seed):
+        p = toy.patient_parameters(model, cov, seed)
+        p["dead_clearance"] = model.parameters_["dead_clearance"].value
+        p.loc[p.index == 3, "dead_clearance"] = -40.0  # dead cells explode: the solver fails for patient 3
+        return p
+
+    return TrialSetup("toy_failing", toy.model_factory, toy.get_regimen, params)
+
+
+def test_a_solver_failure_is_recorded_and_the_trial_goes_on(reference_run, tmp_path):
+    register_setup("toy_failing", _failing_setup)
+    run_trial(proto(), 8, 11, tmp_path / "fail", model_name="toy_failing", batch_size=8, progress=False)
+    r = load_results(tmp_path / "fail")
+    e = r["endpoints"].set_index("patient_id")
+    assert not e.loc[3, "solver_ok"] and e.loc[3, "solver_message"] != "ok"
+    assert np.isnan(e.loc[3, "os_days"])
+    assert e.drop(index=3)["solver_ok"].all()
+    assert (r["events"].query("event == 'solver_failure'")["patient_id"] == 3).all()
+    ref = endpoints_of(reference_run).set_index("patient_id")
+    # the other patients are unaffected by their neighbour's failure
+    # (death days: censoring differs, since enrolment dates depend on the trial size)
+    pd.testing.assert_series_equal(e.drop(index=3)["death_day"], ref.loc[e.drop(index=3).index, "death_day"])
+
+
+def test_results_query_and_manifest(reference_run):
+    df = query(reference_run, "SELECT arm, count(*) AS n, avg(os_days) AS os FROM endpoints GROUP BY arm ORDER BY arm")
+    assert df["n"].sum() == N
+    man = json.loads((reference_run / "manifest.json").read_text())
+    for key in ("model_hash", "parameter_set", "seed", "livermet_version", "command_line", "protocol_sha256"):
+        assert key in man
+    assert man["seed"] == 11 and man["status"] == "complete"
+
+
+def test_cli_run_list_and_query(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(app, ["trial", "list", "--json"])
+    assert res.exit_code == 0, res.output
+    ids = {t["id"] for t in json.loads(res.stdout)["trials"]}
+    assert {"keynote189", "liver_ici_chemo_antivegf", "impower150"} <= ids
+    pfile = tmp_path / "p.yaml"
+    import yaml
+
+    pfile.write_text(yaml.safe_dump(PROTOCOL))
+    out = tmp_path / "cli"
+    res = runner.invoke(app, ["trial", "run", str(pfile), "--patients", "16", "--seed", "3", "--out", str(out),
+                              "--model", "toy", "--batch-size", "8", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout[res.stdout.index("{"):])
+    assert set(data["arms"]) == {"io_chemo", "chemo"}
+    assert "hr_os" in data["comparisons"][0] and "liver_metastasis" in data["subgroups"]
+    assert data["report"].endswith("report.html")
+    res = runner.invoke(app, ["results", "query", str(out), "SELECT count(*) AS n FROM patients", "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["rows"][0]["n"] == 16
+    res = runner.invoke(app, ["trial", "run", str(pfile), "-n", "4", "--out", str(out), "--model", "toy"])
+    assert res.exit_code == 2  # exists: needs --resume
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({**PROTOCOL, "arms": [{"id": "a", "regimen": "nope"}]}))
+    res = runner.invoke(app, ["trial", "run", str(bad), "--model", "toy", "--out", str(tmp_path / "x")])
+    assert res.exit_code == 2 and "arms[0].regimen" in res.output
