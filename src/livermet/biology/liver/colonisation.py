@@ -17,18 +17,23 @@ from ...modeling import Model, assumed, cite, lognormal, normal
 from .common import KOOP, LUZZI, MET_SITES, SITES, P, S, clip01, hill
 
 EV = {
-    "shedding": ["s001_1_12", "s000_12_10", "s001_21_07", "s001_21_02", "s001_21_05", "s001_21_11", "s001_21_13",
-                 "s000_12_11", "s001_32_25", "s000_12_06", "s001_32_26", "s001_22_03", "s001_31_27"],
+    "shedding": ["s000_12_10", "s001_21_07", "s001_21_02", "s001_21_04", "s001_21_05", "s001_21_06", "s001_21_09",
+                 "s001_21_11", "s001_21_13", "s001_0_06", "s000_12_11", "s000_12_02", "s001_32_25", "s000_12_06",
+                 "s001_32_26", "s001_32_27", "s001_32_24", "s001_31_25", "s001_31_27", "s001_21_01"],
     "arrival_liver": ["s001_1_25", "s001_1_21", "s001_1_22", "s001_1_23", "s001_1_24", "s000_12_20", "s001_1_20",
-                      "s001_22_12", "s001_22_04", "s001_33_07", "s000_13_31", "s000_12_07", "s000_13_28"],
+                      "s001_22_12", "s001_22_04", "s001_33_07", "s000_13_31", "s000_12_07", "s000_13_28", "s001_0_07",
+                      "s001_22_20", "s001_22_01", "s001_22_02", "s001_22_09", "s001_22_10", "s001_22_13", "s001_22_14",
+                      "s000_12_22", "s000_0_04", "s000_1_01", "s000_12_01", "s001_31_25", "s001_32_24"],
     "arrival_other": ["s001_0_03", "s000_0_02", "s001_31_26"],
     "micromet": ["s001_1_09", "s001_1_21"],
     "switch_liver": ["s001_1_10", "s001_1_11", "s001_1_29", "s001_1_30", "s001_1_31", "s001_1_32", "s001_1_33",
-                     "s001_33_05", "s001_33_06", "s001_33_08", "s000_112_22", "s001_33_14", "s001_31_17"],
+                     "s001_33_05", "s001_33_06", "s001_33_08", "s000_112_22", "s001_33_14", "s001_31_17", "s001_33_01",
+                     "s001_33_02", "s001_33_03", "s001_33_04", "s001_0_10", "s001_21_08"],
     "switch_other": ["s001_1_34", "s001_1_11"],
     "niche": ["s001_1_08", "s001_1_13", "s001_1_14", "s001_1_15", "s001_1_16", "s001_1_17", "s001_1_19",
               "s000_13_20", "s000_13_21", "s000_13_26", "s000_13_25", "s000_13_27", "s000_13_29", "s000_13_30",
-              "s001_22_05", "s001_22_06", "s001_32_16", "s001_32_12"],
+              "s001_22_05", "s001_22_06", "s001_32_16", "s001_32_12", "s001_1_12", "s000_13_23", "s000_13_24",
+              "s000_12_08", "s000_12_09"],
 }
 
 PROPENSITY = {  # fraction of shed cells lodging in each organ
@@ -128,7 +133,8 @@ def colonisation_module(m: Model) -> None:
                     f"stromal support of the angiogenic switch in the {site} relative to a fully activated liver "
                     "stroma; 0.05-2"))
                 ev_a, ev_s = EV["arrival_other"], EV["switch_other"]
-            m.process(f"seeding_{site}", seeding, {Mm: 1}, ev_a, "disseminated cells that survive and settle")
+            m.process(f"seeding_{site}", seeding, {Mm: 1}, EV["shedding"] + ev_a,
+                      "shed cancer cells that reach the organ, survive and settle")
             m.process(f"micromet_death_{site}", kdorm * Mm, {Mm: -1}, EV["micromet"])
             m.process(f"angiogenic_switch_{site}", ksw * phase * Mm,
                       {Mm: -1, C: ccol / one, K: S("r_K0") * ccol / one, L: 1 / one}, ev_s,

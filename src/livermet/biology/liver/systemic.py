@@ -17,7 +17,7 @@ EV = {
     "expansion": ["s000_111_03", "s000_25_13"],
     "te_death": ["s000_22_01"],
     "th": ["s000_111_07", "s000_112_03"],
-    "treg_liver": ["s000_111_08", "s000_111_09", "s000_111_10", "s000_111_11", "s000_111_16", "s000_12_23",
+    "treg_liver": ["s001_21_15", "s001_21_17", "s000_111_08", "s000_111_09", "s000_111_10", "s000_111_11", "s000_111_16", "s000_12_23",
                    "s000_12_25", "s000_111_15"],
     "treg": ["s000_111_12"],
     "lymph": ["s001_31_34", "s000_22_07"],
@@ -97,7 +97,9 @@ def systemic_module(m: Model) -> None:
         m.process("treg_induction_liver", kli * Th * Hliv * lsec * S("H_TGFb_liver"), {Th: -1, R: 1},
                   EV["treg_liver"], "liver-induced systemic Tregs (LSEC MHC-II + GARP/TGF-beta)")
         m.process("treg_induction_m2", kthr * Th * S("M2_fraction_liver") * S("H_fasl_liver") * S("H_TGFb_liver"),
-                  {Th: -1, R: 1}, ["s000_112_08", "s001_21_10"], "M2 macrophages and TGF-beta induce Tregs")
+                  {Th: -1, R: 1}, ["s000_112_08", "s001_21_10", "s000_112_02", "s001_31_07", "s001_31_08", "s001_31_18", "s001_31_19",
+                   "s001_31_24", "s001_31_20", "s001_31_21", "s001_31_22", "s001_31_23", "s001_1_52", "s000_112_09",
+                   "s000_112_07"], "M2 macrophages (FGF9, Oct4/M-CSF, succinate/SUCNR1 polarised) and TGF-beta induce Tregs")
         # peripheral lymphocyte pool (relative)
         Ly = m.species("Lymph_rel", "dimensionless", "blood", 1.0, "peripheral lymphocyte count relative to normal")
         kly = p("k_lymph_home", 0.05, "1/day", 0.01, 0.2, assumed(
