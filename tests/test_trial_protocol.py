@@ -59,7 +59,7 @@ def test_bad_ratio(tmp_path):
     problems, _ = problems_of(tmp_path, {**GOOD, "randomisation": {"ratio": [2, 0]}})
     assert problems[0][0] == "randomisation.ratio"
     problems, msg = problems_of(tmp_path, {**GOOD, "randomisation": {"ratio": [1, 1, 1]}})
-    assert "randomisation.ratio has 3 entries for 2 arms" in msg
+    assert problems == [("randomisation.ratio", "3 entries for 2 arms")]
 
 
 def test_missing_endpoint(tmp_path):

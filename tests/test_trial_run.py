@@ -169,6 +169,24 @@ def test_cli_run_list_and_query(tmp_path):
     res = runner.invoke(app, ["trial", "run", str(pfile), "-n", "4", "--out", str(out), "--model", "toy"])
     assert res.exit_code == 2  # exists: needs --resume
     bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump({**PROTOCOL, "arms": [{"id": "a", "regimen": "nope"}]}))
+    bad.write_text(yaml.safe_dump({**PROTOCOL, "arms": [PROTOCOL["arms"][0], {"id": "chemo", "regimen": "nope"}]}))
     res = runner.invoke(app, ["trial", "run", str(bad), "--model", "toy", "--out", str(tmp_path / "x")])
-    assert res.exit_code == 2 and "arms[0].regimen" in res.output
+    assert res.exit_code == 2 and "arms[1].regimen" in res.output and "bad.yaml" in res.output
+
+
+def test_natural_history_baseline(tmp_path):
+    """Baseline from each patient's simulated natural history (onset to diagnosis), not from covariates."""
+    data = {**PROTOCOL, "population": {"baseline": "natural_history",
+                                       "natural_history": {"max_days": 6000, "step_days": 14}}}
+    run_trial(parse_protocol(data), 6, 2, tmp_path / "nh", model_name="toy", batch_size=6, progress=False)
+    r = load_results(tmp_path / "nh")
+    e, pats, ass = r["endpoints"], r["patients"], r["assessments"]
+    ok = e["solver_ok"].to_numpy()
+    assert ok.sum() >= 4
+    assert (pats.loc[ok, "diagnosis_day"] > 0).all()
+    base = ass[ass["assessment"] == 0].set_index("patient_id")
+    # the primary is at its diagnosis threshold (log-normal around 37 mm) at baseline
+    d0 = base.loc[e.loc[ok, "patient_id"], "diameter_primary_mm"]
+    assert d0.between(10, 150).all() and abs(np.log(d0).mean() - np.log(37)) < 0.6
+    # the toy model seeds no metastasis: the model's baseline has none, whatever the covariates said
+    assert (pats.loc[ok, "liver_metastasis"] == "no").all()

@@ -55,14 +55,34 @@ class Eligibility(_Strict):
     prior_lines: int | None = Field(None, ge=0, description="0 first line, 1 second line ...")
 
 
+class NaturalHistory(_Strict):
+    """Onset-to-diagnosis pre-simulation: diagnosis when `observable` reaches a threshold drawn
+    log-normally (median 37 mm, sd(log) 0.4: the initial-diameter distribution of the QSPIO-TNBC
+    NSCLC virtual-patient generation, shared/reference/models-and-parameters.md 2.8)."""
+
+    observable: str = "diameter_primary"
+    median_mm: float = Field(37.0, gt=0)
+    sigma: float = Field(0.4, ge=0)
+    onset_cells: float = Field(1e5, gt=0, description="cancer cells of the primary at onset (assumed, about 0.6 mm)")
+    max_days: float = Field(8000.0, gt=0)
+    step_days: float = Field(14.0, gt=0)
+
+
 class Population(_Strict):
-    """Changes to the default virtual population (livermet.population.covariates.PopulationSpec)."""
+    """Changes to the default virtual population (livermet.population.covariates.PopulationSpec).
+
+    baseline: 'covariates' (lesions at baseline drawn from the covariates: sites, number of liver
+    lesions) or 'natural_history' (each patient simulated from onset to diagnosis; metastases and
+    immune state at baseline come out of the model, and the subgroups follow the model's baseline).
+    """
 
     prevalence: dict[Literal["liver", "bone", "brain", "adrenal"], float] | None = None
     male: float | None = Field(None, ge=0, le=1)
     ecog: tuple[float, float, float] | None = None
     non_squamous: float | None = Field(None, ge=0, le=1)
     pdl1_classes: tuple[float, float, float] | None = None
+    baseline: Literal["covariates", "natural_history"] = "covariates"
+    natural_history: NaturalHistory = NaturalHistory()
     source: str = ""
 
     @field_validator("prevalence")
@@ -74,7 +94,8 @@ class Population(_Strict):
 
     def model_dump(self, **kw):  # the source is documentation, not a PopulationSpec field
         d = super().model_dump(**kw)
-        d.pop("source", None)
+        for k in ("source", "baseline", "natural_history"):
+            d.pop(k, None)
         return d
 
 
@@ -247,12 +268,12 @@ class Protocol(_Strict):
         if len(set(ids)) != len(ids):
             raise ValueError(f"arms: arm ids must be unique, got {ids}")
         if self.randomisation.ratio is not None and len(self.randomisation.ratio) != len(self.arms):
-            raise ValueError(f"randomisation.ratio has {len(self.randomisation.ratio)} entries for "
+            raise ValueError(f"randomisation.ratio: {len(self.randomisation.ratio)} entries for "
                              f"{len(self.arms)} arms")
         if sum(a.control for a in self.arms) > 1:
             raise ValueError("arms: at most one arm may be the control")
         if self.crossover is not None and self.crossover.from_arm not in ids:
-            raise ValueError(f"crossover.from_arm {self.crossover.from_arm!r} is not an arm ({', '.join(ids)})")
+            raise ValueError(f"crossover.from_arm: {self.crossover.from_arm!r} is not an arm ({', '.join(ids)})")
         bad = [s for s in self.subgroups if s not in SUBGROUPS]
         if bad:
             raise ValueError(f"subgroups: unknown {', '.join(bad)}; allowed: {', '.join(SUBGROUPS)}")
@@ -273,7 +294,7 @@ class Protocol(_Strict):
                         raise ValueError(f"published[{i}]: {part!r} is not an arm ({', '.join(ids)})")
         span = self.assessment.horizon_months
         if self.follow_up.data_cutoff_months > span:
-            raise ValueError(f"follow_up.data_cutoff_months ({self.follow_up.data_cutoff_months}) is beyond "
+            raise ValueError(f"follow_up.data_cutoff_months: {self.follow_up.data_cutoff_months} is beyond "
                              f"assessment.horizon_months ({span}): nothing would be simulated after the horizon")
         return self
 

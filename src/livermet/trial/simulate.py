@@ -142,6 +142,11 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     regimens = {rid: setup.get_regimen(rid) for rid in proto.regimen_ids()}
     events = [regimen_events(regimens[cohort.iloc[i]["regimen"]], model, cov_dicts[i], 0.0, treat_end, None)
               for i in range(P)]
+    nh_mode = proto.population is not None and proto.population.baseline == "natural_history"
+    nh_status = np.zeros(P, dtype=bool)
+    if nh_mode:
+        params, start_events, nh_status, nh_day = _natural_history_baseline(model, params, ids, seed, proto)
+        events = [start_events[i] + events[i] for i in range(P)]
     obs_names = [f"diameter_{s}" for s in SITES] + [f"n_lesions_{s}" for s in SITES] + \
                 ["tumour_burden", "ldh", "nlr", "lymphocytes"]
     missing = [n for n in obs_names if n not in model.observables_]
@@ -153,6 +158,10 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     obs = _observables(res, obs_names)
     status = res.status.copy()
     messages = list(res.messages)
+    if nh_mode:  # patients who never reached diagnosis in their natural history are recorded as failures
+        status = np.where(nh_status, status, -1)
+        messages = [m if nh_status[i] else "not plausible: no diagnosis within the natural-history horizon"
+                    for i, m in enumerate(messages)]
     rules = R.RecistRules.from_protocol(proto.recist)
 
     def recist_of(o):
@@ -183,6 +192,8 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
             continue
         evs = regimen_events(regimens[cohort.iloc[i]["regimen"]], model, cov_dicts[i], 0.0, treat_end, pdd,
                              disc, holds)
+        if nh_mode:
+            evs = start_events[i] + evs
         if cross:
             crossed[i] = True
             evs = evs + regimen_events(regimens[xo.regimen], model, cov_dicts[i], float(pd_day[i]),
@@ -319,10 +330,64 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
                     dyn.append((ids[i], arms[i], grid[t_i], name, float(all_obs[r_i, t_i, o_i])))
     dynamics = pd.DataFrame(dyn, columns=["patient_id", "arm", "day", "observable", "value"])
     patients = cohort.reset_index().copy()
+    if nh_mode:  # metastases at baseline come out of the model: the subgroups follow the model's baseline
+        for s_ in SITES[1:]:
+            patients[f"met_{s_}_covariate"] = patients[f"met_{s_}"]
+            patients[f"met_{s_}"] = obs[f"n_lesions_{s_}"][:, 0] >= 0.5
+        patients["liver_metastasis"] = np.where(patients["met_liver"], "yes", "no")
+        patients["n_liver_lesions"] = np.round(np.nan_to_num(obs["n_lesions_liver"][:, 0])).astype(int)
+        patients["diagnosis_day"] = nh_day
     for c in ("admin_censor_day", "dropout_day"):
         patients[c] = patients[c].astype(float)
     return {"patients": patients, "endpoints": endpoints, "assessments": assessments, "events": events_df,
             "dynamics": dynamics}
+
+
+NH_CANDIDATES = 5
+
+
+def _natural_history_baseline(model, params: pd.DataFrame, ids, seed: int, proto):
+    """Each patient's natural history from onset to diagnosis (population/vpop.py); up to NH_CANDIDATES
+    parameter draws per patient (candidate c uses the streams of seed + 1,000,003 c); baseline lesion
+    parameters are left at the model's defaults so that metastases come out of the model."""
+    from ..population.sampling import sample_parameters
+    from ..population.vpop import baseline_events, natural_history
+    from .models import SITES as _S
+
+    nh = proto.population.natural_history
+    base = params.copy()
+    for s_ in _S:
+        for pre in ("C0_", "L0_"):
+            if f"{pre}{s_}" in base.columns and s_ != "primary":
+                base[f"{pre}{s_}"] = model.parameters_[f"{pre}{s_}"].value
+    if "C0_primary" in base.columns:
+        base["C0_primary"] = nh.onset_cells
+    thr = np.array([nh.median_mm * np.exp(nh.sigma * np.random.default_rng([int(seed), int(p), 2, 1]).standard_normal())
+                    for p in ids])
+    chosen = base.copy()
+    ok = np.zeros(len(ids), dtype=bool)
+    day = np.full(len(ids), np.nan)
+    states = [None] * len(ids)
+    for c in range(NH_CANDIDATES):
+        todo = np.flatnonzero(~ok)
+        if len(todo) == 0:
+            break
+        cand = base.iloc[todo].copy()
+        if c > 0:
+            redraw = sample_parameters(model, ids[todo], seed + 1_000_003 * c)
+            for col in redraw.columns:
+                if col not in ("C0_primary",) and not col.startswith(("C0_", "L0_")):
+                    cand[col] = redraw[col].to_numpy()
+        hist = natural_history(model, cand, thr[todo], observable=nh.observable, max_days=nh.max_days,
+                               step_days=nh.step_days)
+        for k, i in enumerate(todo):
+            if hist["plausible"].iloc[k]:
+                ok[i] = True
+                day[i] = hist["diagnosis_day"].iloc[k]
+                states[i] = hist.iloc[k]
+                chosen.iloc[i] = cand.iloc[k]
+    start = [baseline_events(model, states[i]) if ok[i] else [] for i in range(len(ids))]
+    return chosen, start, ok, day
 
 
 def _is_example(pid, arm, cohort, k) -> bool:
