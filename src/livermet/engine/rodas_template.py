@@ -125,6 +125,8 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     J = np.zeros((n, n, B))
     W = np.zeros((n, n, B))
     piv = np.zeros((n, B), dtype=np.int64)
+    lower_nz = np.zeros((n, n), dtype=np.bool_)
+    upper_nz = np.zeros((n, n), dtype=np.bool_)
     K = np.zeros((6, n, B))
     f = np.zeros((n, B))
     dfdt = np.zeros((n, B))
@@ -227,11 +229,29 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                         W[pk[b], j, b] = tmp
                 piv_inv[b] = 1.0 / W[k, k, b] if W[k, k, b] != 0.0 else 0.0
             for i in range(k + 1, n):
+                nonzero = False
                 for b in range(B):
                     W[i, k, b] *= piv_inv[b]
+                    if W[i, k, b] != 0.0:
+                        nonzero = True
+                if not nonzero:  # sparse Jacobians: a zero multiplier in every lane changes nothing
+                    continue
                 for j in range(k + 1, n):
                     for b in range(B):
                         W[i, j, b] -= W[i, k, b] * W[k, j, b]
+
+        # which entries of the factors are non-zero in some lane (the substitutions skip the others)
+        for i in range(n):
+            for j in range(n):
+                nz = False
+                for b in range(B):
+                    if W[i, j, b] != 0.0:
+                        nz = True
+                        break
+                if i > j:
+                    lower_nz[i, j] = nz
+                else:
+                    upper_nz[i, j] = nz
 
         # 4. the six stages
         for st in range(6):
@@ -272,12 +292,14 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                         K[st, q, b] = tmp
             for k in range(n):
                 for i in range(k + 1, n):
-                    for b in range(B):
-                        K[st, i, b] -= W[i, k, b] * K[st, k, b]
+                    if lower_nz[i, k]:
+                        for b in range(B):
+                            K[st, i, b] -= W[i, k, b] * K[st, k, b]
             for k in range(n - 1, -1, -1):
                 for j in range(k + 1, n):
-                    for b in range(B):
-                        K[st, k, b] -= W[k, j, b] * K[st, j, b]
+                    if upper_nz[k, j]:
+                        for b in range(B):
+                            K[st, k, b] -= W[k, j, b] * K[st, j, b]
                 for b in range(B):
                     K[st, k, b] = K[st, k, b] / W[k, k, b] if keep[b] != 0.0 else 0.0
 
