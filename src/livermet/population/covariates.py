@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .sampling import patient_rng
 
@@ -105,7 +105,7 @@ COLUMNS = (
 
 def _one(rng: np.random.Generator, spec: PopulationSpec, chol: np.ndarray) -> dict:
     z = chol @ rng.standard_normal(len(LATENT))
-    u = stats.norm.cdf(z)
+    u = special.ndtr(z)
     zi = dict(zip(LATENT, z))
     ui = dict(zip(LATENT, u))
     male = rng.random() < spec.male

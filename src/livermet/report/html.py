@@ -49,13 +49,16 @@ def km_figure(curves: dict[str, dict], title: str, endpoint: str, at_risk_times)
         label = f"{arm}: median {_fmt(s['median'])} {_ci(s['median_ci'])} mo, n={s['n']}"
         fig.add_trace(go.Scatter(x=t, y=sv, mode="lines", line={"shape": "hv", "color": col, "width": 2.5},
                                  name=label, legendgroup=arm), row=1, col=1)
-        risk = s.get("at_risk", [])
+        risk = [r for r in s.get("at_risk", []) if r["n"] > 0 or r["time"] == 0]
         fig.add_trace(go.Scatter(x=[r["time"] for r in risk], y=[arm] * len(risk), mode="text",
                                  text=[str(r["n"]) for r in risk], textfont={"color": col}, showlegend=False,
                                  hoverinfo="skip"), row=2, col=1)
     fig.update_yaxes(title_text=f"{endpoint} probability", range=[0, 1.02], row=1, col=1)
     fig.update_yaxes(title_text="at risk", row=2, col=1, showgrid=False)
-    fig.update_xaxes(title_text="months since randomisation", tickvals=list(at_risk_times), row=2, col=1)
+    t_max = max([max(s["curve"]["time"]) for s in curves.values() if s.get("curve")] + [1.0])
+    ticks = [t for t in at_risk_times if t <= t_max * 1.05] or list(at_risk_times)
+    fig.update_xaxes(range=[0, max(ticks[-1], t_max) * 1.02], row=1, col=1)
+    fig.update_xaxes(title_text="months since randomisation", tickvals=ticks, row=2, col=1)
     fig.update_layout(title=title, height=520, template="plotly_white", legend={"x": 0.45, "y": 0.98})
     return fig
 

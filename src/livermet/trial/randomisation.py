@@ -52,6 +52,7 @@ def allocate(cov: pd.DataFrame, protocol: Protocol, seed: int) -> np.ndarray:
     factors = protocol.randomisation.stratify_by
     strata = list(zip(*[subgroup_value(cov, f) for f in factors])) if factors else [()] * len(cov)
     counters: dict[tuple, int] = {}
+    blocks: dict[tuple, np.ndarray] = {}
     arm = np.empty(len(cov), dtype=int)
     order = np.argsort(cov.index.to_numpy(), kind="stable")
     for i in order:
@@ -59,8 +60,10 @@ def allocate(cov: pd.DataFrame, protocol: Protocol, seed: int) -> np.ndarray:
         k = counters.get(s, 0)
         counters[s] = k + 1
         b, pos = divmod(k, block)
-        rng = np.random.default_rng([int(seed), RANDOMISATION_STREAM, _stratum_key(s), b])
-        arm[i] = rng.permutation(template)[pos]
+        if pos == 0 or s not in blocks:
+            rng = np.random.default_rng([int(seed), RANDOMISATION_STREAM, _stratum_key(s), b])
+            blocks[s] = rng.permutation(template)
+        arm[i] = blocks[s][pos]
     return arm
 
 
