@@ -118,7 +118,7 @@ def spider_figure(sp: pd.DataFrame, arms: list[str], max_patients: int = 60) -> 
     return fig
 
 
-def dynamics_figure(dyn: pd.DataFrame, max_panels: int = 12) -> go.Figure:
+def dynamics_figure(dyn: pd.DataFrame, arms: list[str] | None = None, max_panels: int = 12) -> go.Figure:
     if dyn.empty:
         return go.Figure().update_layout(title="no example-patient dynamics stored")
     names = list(dict.fromkeys(dyn["observable"]))
@@ -129,7 +129,7 @@ def dynamics_figure(dyn: pd.DataFrame, max_panels: int = 12) -> go.Figure:
     cols = 2
     rows = (len(show) + 1) // cols
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=show)
-    arms = list(dict.fromkeys(dyn["arm"]))
+    arms = list(arms or []) + [a for a in dict.fromkeys(dyn["arm"]) if a not in (arms or [])]
     for j, name in enumerate(show):
         d = dyn[dyn["observable"] == name]
         for pid, g in d.groupby("patient_id"):
@@ -219,7 +219,7 @@ def render_report(summary: dict, results: dict[str, pd.DataFrame], protocol, man
     wf = waterfall(results["assessments"], results["endpoints"][results["endpoints"]["solver_ok"]])
     figs.append(("waterfall", "Waterfall", waterfall_figure(wf, arms)))
     figs.append(("spider", "Spider", spider_figure(spider(results["assessments"]), arms)))
-    figs.append(("dynamics", "Example patients", dynamics_figure(results["dynamics"])))
+    figs.append(("dynamics", "Example patients", dynamics_figure(results["dynamics"], arms)))
     parts = []
     for k, (fid, _title, fig) in enumerate(figs):
         parts.append(f'<div class="figure" id="{fid}">' + fig.to_html(
