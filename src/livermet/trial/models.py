@@ -91,6 +91,9 @@ def default_patient_parameters(model: Model, covariates: pd.DataFrame, seed: int
     cov = covariates.copy()
     if "crcl" not in cov:
         cov["crcl"] = creatinine_clearance(cov["age"], cov["weight"], cov["sex"] == "female")
+    if "egfr_sensitive_fraction" in model.parameters_ and "egfr" in cov:
+        # the model's own convention (its parameter description): about 0.9 for an EGFR-mutant tumour, 0 otherwise
+        params["egfr_sensitive_fraction"] = np.where(cov["egfr"].to_numpy() == "mutant", 0.9, 0.0)
     for col, pname in COVARIATE_PARAMETERS.items():
         if pname in model.parameters_ and col in cov:
             p = model.parameters_[pname]
