@@ -1,0 +1,80 @@
+"""The TGI-OS survival link: Stein fit, Struemper 2025 log-normal AFT, Kerioui liver term, background mortality."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from livermet.trial.survival_link import (
+    Coefficient,
+    OSInputs,
+    OSLink,
+    draw_overall_survival,
+    fit_stein,
+    log_normal_mu,
+    time_to_growth,
+)
+
+
+def stein(t, kg, ks, y0=80.0):
+    return y0 * (np.exp(-ks * t) + np.exp(kg * t) - 1)
+
+
+def test_stein_fit_recovers_known_rates():
+    t = np.arange(0, 365, 7.0)
+    kg = np.array([0.002, 0.005, 0.0008])
+    ks = np.array([0.01, 0.004, 0.03])
+    y = np.stack([stein(t, g, s) for g, s in zip(kg, ks)])
+    fg, fs = fit_stein(t, y)
+    assert np.allclose(fg, kg, rtol=1e-3) and np.allclose(fs, ks, rtol=1e-3)
+    # TTG = (ln ks - ln kg) / (ks + kg): the time of the nadir of the Stein curve
+    ttg = time_to_growth(kg, ks)
+    for i in range(3):
+        tt = np.linspace(0, 1000, 100001)
+        assert abs(tt[np.argmin(stein(tt, kg[i], ks[i]))] - ttg[i]) < 0.05
+    # too few points: no fit
+    assert np.isnan(fit_stein(t[:2], y[:, :2])[0]).all()
+
+
+def test_struemper_mu_at_reference_values():
+    link = OSLink()
+    mu = log_normal_mu(link, np.array([0.0, 0.109]), 39.9, 100.0, 39.4, 71.0, 4.1)
+    assert mu[0] == pytest.approx(6.94) and mu[1] == pytest.approx(6.94 - 6.91 / 2)
+    # higher albumin lengthens survival, higher NLR shortens it
+    assert log_normal_mu(link, 0.01, 39.9, 100, 45, 71, 4.1) > log_normal_mu(link, 0.01, 39.9, 100, 39.4, 71, 4.1)
+    assert log_normal_mu(link, 0.01, 39.9, 100, 39.4, 71, 10) < log_normal_mu(link, 0.01, 39.9, 100, 39.4, 71, 4.1)
+    assert all(c["source"] for c in link.table())
+
+
+def _inputs(n, kg_per_day, liver_growth_mm_per_day=0.0, age=60.0):
+    t = np.arange(0, 20 * 365.0, 7.0)
+    size = np.tile(stein(t, kg_per_day, 0.01), (n, 1))
+    liver = np.tile(20.0 + liver_growth_mm_per_day * t, (n, 1))
+    return OSInputs(patient_ids=np.arange(n), age=np.full(n, age), albumin=np.full(n, 39.4),
+                    total_protein=np.full(n, 71.0), nlr=np.full(n, 4.1), tsb_mm=np.full(n, 100.0),
+                    size_times=t, size=size, hazard_times=t, liver_sum_mm=liver)
+
+
+def test_death_times_follow_the_log_normal_model():
+    link = dataclasses.replace(OSLink(), gompertz_a=Coefficient(0.0, "1/year", "test: no background mortality"))
+    inp = _inputs(3000, 0.002)
+    out = draw_overall_survival(inp, seed=1, link=link)
+    mu = out["os_mu"][0]
+    # the median of the drawn death times is exp(mu) (log-normal), within sampling error
+    assert np.median(out["death_day"]) == pytest.approx(np.exp(mu), rel=0.06)
+    assert np.std(np.log(out["death_day"])) == pytest.approx(np.exp(-0.331), rel=0.06)
+    # deterministic per (seed, patient): a patient's draw does not depend on the others
+    sub = _inputs(3000, 0.002)
+    sub.patient_ids = np.arange(3000)[::-1]
+    again = draw_overall_survival(sub, seed=1, link=link)
+    assert np.allclose(again["death_day"][::-1], out["death_day"])
+
+
+def test_liver_growth_and_age_raise_the_hazard():
+    base = draw_overall_survival(_inputs(2000, 0.002), seed=2)["death_day"]
+    liver = draw_overall_survival(_inputs(2000, 0.002, liver_growth_mm_per_day=0.1), seed=2)["death_day"]
+    old = draw_overall_survival(_inputs(2000, 0.002, age=85.0), seed=2)["death_day"]
+    assert np.all(liver <= base + 1e-9) and np.median(liver) < 0.9 * np.median(base)
+    assert np.all(old <= base + 1e-9) and np.median(old) < np.median(base)
