@@ -190,3 +190,36 @@ def test_natural_history_baseline(tmp_path):
     assert d0.between(10, 150).all() and abs(np.log(d0).mean() - np.log(37)) < 0.6
     # the toy model seeds no metastasis: the model's baseline has none, whatever the covariates said
     assert (pats.loc[ok, "liver_metastasis"] == "no").all()
+
+
+def test_sigkill_then_resume_equals_uninterrupted(reference_run, tmp_path):
+    """A real kill (SIGKILL) of `livermet trial run` in the middle, then --resume."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    import yaml
+
+    pfile = tmp_path / "p.yaml"
+    pfile.write_text(yaml.safe_dump(PROTOCOL))
+    out = tmp_path / "killed"
+    import shutil
+
+    exe = shutil.which("livermet")
+    if exe is None:
+        pytest.skip("the livermet console script is not on PATH")
+    cmd = [exe, "trial", "run", str(pfile), "-n", str(N), "--seed", "11",
+           "--out", str(out), "--model", "toy", "--batch-size", "3", "--no-report"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    done = out / "tables" / "_done"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (done.exists() and len(list(done.iterdir())) >= 2):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    n_done = len(list(done.iterdir()))
+    assert 2 <= n_done < 10  # killed in the middle
+    s = run_trial(proto(), N, 11, out, model_name="toy", batch_size=3, progress=False, resume=True)
+    assert s.batches_reused == n_done
+    pd.testing.assert_frame_equal(endpoints_of(reference_run), endpoints_of(out))
