@@ -13,6 +13,8 @@ micrometastases (one seeding cell each); at the angiogenic switch one of them be
 
 from __future__ import annotations
 
+import sympy as sp
+
 from ...modeling import Model, assumed, cite, lognormal, normal
 from .common import KOOP, LUZZI, MET_SITES, SITES, P, S, clip01, hill
 
@@ -136,6 +138,16 @@ def colonisation_module(m: Model) -> None:
             m.process(f"seeding_{site}", seeding, {Mm: 1}, EV["shedding"] + ev_a,
                       "shed cancer cells that reach the organ, survive and settle")
             m.process(f"micromet_death_{site}", kdorm * Mm, {Mm: -1}, EV["micromet"])
+            # share of the site's cancer cells in its largest lesion (scale-free: unchanged when growth, kill or
+            # local therapy scale all lesions alike); a new lesion of c_colony cells dilutes it, or becomes the
+            # largest when the site was empty
+            w = m.species(f"w_{site}", "dimensionless", site, 1 / sp.Max(S(f"L0_{site}"), 1),
+                          f"fraction of cancer cells at the {site} in its largest lesion")
+            found = ksw * phase * Mm * ccol / one
+            m.process(f"largest_lesion_new_{site}", found / (C + one) * ccol / (C + ccol), {w: 1}, ev_s,
+                      "a new lesion becomes the largest when the site holds fewer cells than it")
+            m.process(f"largest_lesion_dilution_{site}", found / (C + one) * w, {w: -1}, ev_s,
+                      "new lesions dilute the share of the largest lesion")
             m.process(f"angiogenic_switch_{site}", ksw * phase * Mm,
                       {Mm: -1, C: ccol / one, K: S("r_K0") * ccol / one, L: 1 / one}, ev_s,
                       "a dormant micrometastasis is vascularised and becomes a lesion of c_colony cells (its avascular "
