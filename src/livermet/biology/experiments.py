@@ -377,8 +377,8 @@ def _psmd14():
     return _more(f"liver lesions at day {NH_DAY:g} (PSMD14 activity 1 vs 2.5)", v[0], v[1])
 
 
-@experiment("fgf9_shifts_macrophages_to_m2_and_promotes_liver_growth", ["s001_31_17", "s001_31_18", "s001_31_15"],
-            "FGF9/FGFR1 signalling drives liver metastasis growth with more M2 macrophages")
+@experiment("fgf9_promotes_liver_metastasis_growth", ["s001_31_17", "s001_31_18", "s001_31_15"],
+            "FGF9/FGFR1 signalling (and the M2 shift it causes) drives liver metastasis growth")
 def _fgf9():
     res = simulate_arms([dict(LIVER_METS), {**LIVER_METS, "fgf9_fgfr1": 3.0}], days=END)
     v = _at(res, "C_liver", END, True)
