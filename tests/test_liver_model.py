@@ -167,3 +167,20 @@ def test_describe_command_json_and_files(tmp_path):
     assert "```mermaid" in text and "### `t_fasl_deletion_liver`" in text and "s001_31_32" in text
     assert "\\frac" in text  # LaTeX rate laws
     assert page.read_text().startswith("<!doctype html>")
+
+
+def test_population_liver_metastases_lower_anti_pd1_response(liver):
+    """In a sampled population, anti-PD-1 from day 900 shrinks the primary in fewer patients who have a
+    detectable liver metastasis by then than in those who have none (the liver siphon at population level)."""
+    params = sample_parameters(liver, 200, seed=11)
+    times = np.linspace(0, 1080, 109)
+    res = simulate(liver, times, params, [set_value(900, "set_pd1_occupancy", 0.9)])
+    assert np.all(res.status == 0)
+    k0, k1 = int(np.searchsorted(times, 900)), int(np.searchsorted(times, 1080))
+    liver_met = res.observable("diameter_liver")[:, k0] >= 10
+    c = res.species_values("C_primary")
+    measurable = res.observable("diameter_primary")[:, k0] >= 10
+    shrink = c[:, k1] < 0.343 * c[:, k0]  # at least 30% fall of the diameter
+    with_l, without_l = liver_met & measurable, ~liver_met & measurable
+    assert with_l.sum() >= 10 and without_l.sum() >= 10
+    assert shrink[with_l].mean() < shrink[without_l].mean()
