@@ -179,7 +179,7 @@ def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> 
     dH0 = np.diff(H0, axis=1)
     beta = np.log(link.liver_per_10mm.value) / 10.0
     liver = np.nan_to_num(inp.liver_sum_mm, nan=0.0)
-    mult = np.exp(beta * (liver - liver[:, :1]))
+    mult = np.exp(np.minimum(beta * (liver - liver[:, :1]), 700.0))  # beyond e^700 death is certain anyway
     mult_mid = 0.5 * (mult[:, 1:] + mult[:, :-1])
     age_y = inp.age[:, None] + t[None, :] / DAYS_PER_YEAR
     Hbg = link.gompertz_a.value / link.gompertz_b.value * np.exp(link.gompertz_b.value * age_y)
@@ -194,6 +194,4 @@ def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> 
             h_lo, h_hi = H[i, k - 1], H[i, k]
             frac = (E[i] - h_lo) / (h_hi - h_lo) if h_hi > h_lo else 1.0
             death[i] = t[k - 1] + frac * (t[k] - t[k - 1])
-    cause = np.where(np.isfinite(death), "disease_or_other", "alive")
-    return {"death_day": death, "kg_per_week": kg_w, "ks_per_week": ks_w, "ttg_weeks": ttg_w, "os_mu": mu,
-            "cause": cause}
+    return {"death_day": death, "kg_per_week": kg_w, "ks_per_week": ks_w, "ttg_weeks": ttg_w, "os_mu": mu}
