@@ -62,3 +62,20 @@ def test_report_opens_in_headless_chromium_and_km_renders(report, tmp_path):
     for name, rgb in KM_COLOURS.items():
         close = np.all(np.abs(img - np.array(rgb)) <= 12, axis=2)
         assert close.sum() > 300, f"{name}: only {close.sum()} pixels of the curve colour"
+
+
+def test_published_share_of_liver_metastasis_is_compared(tmp_path):
+    from livermet.analysis.trial_summary import summarise
+    from livermet.trial import load_results
+    from livermet.trial.library import published_for
+
+    proto = parse_protocol({**PROTOCOL, "published": [{"record": "target_t24_baseline_liver_metastasis"},
+                                                      {"record": "target_t27_orr"}]})
+    run_trial(proto, 12, 5, tmp_path / "r", model_name="toy", batch_size=12, progress=False)
+    res = load_results(tmp_path / "r")
+    rows = summarise(res, proto, published_for(proto))["published"]
+    share = next(r for r in rows if r["record"] == "target_t24_baseline_liver_metastasis")
+    assert share["published"] == 19 and share["simulated"] == pytest.approx(
+        100 * (res["patients"]["liver_metastasis"] == "yes").mean())
+    orr = [r for r in rows if r["record"] == "target_t27_orr"]
+    assert len(orr) == 2 and orr[0]["published"] == 14 and orr[0]["simulated"] is not None

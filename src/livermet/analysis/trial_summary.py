@@ -179,7 +179,7 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
                              "published_ci": rec.get(ck),
                              "simulated": None if pr["rate"] is None else 100 * pr["rate"],
                              "simulated_ci": [None if x is None else 100 * x for x in pr["ci"]]})
-        if key in ("share", "prevalence") and baseline_share is not None and "liver" in str(rec.get("subgroup", "")) \
+        if key in ("share", "prevalence") and baseline_share is not None and "liver" in str(rec.get("kb_subgroup", "")) \
                 and rec.get("unit") == "percent":
             rows.append({**base, "quantity": "share of patients with liver metastasis at baseline, %",
                          "published": rec.get("value_exp"), "published_ci": None,

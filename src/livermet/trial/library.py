@@ -44,6 +44,7 @@ def published_for(protocol: Protocol) -> list[dict]:
         if pub.record not in recs:
             raise KeyError(f"protocol {protocol.id}: published record {pub.record!r} is not in the knowledge base")
         out.append({**recs[pub.record], "record": pub.record, "subgroup": pub.subgroup,
+                    "kb_subgroup": recs[pub.record].get("subgroup"),
                     "experimental": pub.experimental, "control": pub.control, "at_months": pub.at_months})
     return out
 
