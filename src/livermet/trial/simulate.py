@@ -145,7 +145,7 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     nh_mode = proto.population is not None and proto.population.baseline == "natural_history"
     nh_status = np.zeros(P, dtype=bool)
     if nh_mode:
-        params, start_events, nh_status, nh_day = _natural_history_baseline(model, params, ids, seed, proto)
+        params, start_events, nh_status, nh_day = _natural_history_baseline(model, params, ids, seed, proto, cohort)
         events = [start_events[i] + events[i] for i in range(P)]
     obs_names = [f"diameter_{s}" for s in SITES] + [f"n_lesions_{s}" for s in SITES] + \
                 ["tumour_burden", "ldh", "nlr", "lymphocytes"]
@@ -160,7 +160,8 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     messages = list(res.messages)
     if nh_mode:  # patients who never reached diagnosis in their natural history are recorded as failures
         status = np.where(nh_status, status, -1)
-        messages = [m if nh_status[i] else "not plausible: no diagnosis within the natural-history horizon"
+        messages = [m if nh_status[i] else "not plausible: no diagnosis within the natural-history horizon, or "
+                    "no candidate with the patient's metastatic sites"
                     for i, m in enumerate(messages)]
     rules = R.RecistRules.from_protocol(proto.recist)
 
@@ -212,6 +213,10 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         status[redo] = res2.status
         for k, i in enumerate(redo):
             messages[i] = res2.messages[k]
+    if nh_mode:  # re-simulation above does not make an implausible patient plausible
+        status = np.where(nh_status, status, -1)
+        messages = [m if nh_status[i] else "not plausible: no diagnosis within the natural-history horizon, or "
+                    "no candidate with the patient's metastatic sites" for i, m in enumerate(messages)]
     full = recist_of(obs)
 
     # 4. survival
@@ -343,13 +348,13 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
             "dynamics": dynamics}
 
 
-NH_CANDIDATES = 5
-
-
-def _natural_history_baseline(model, params: pd.DataFrame, ids, seed: int, proto):
-    """Each patient's natural history from onset to diagnosis (population/vpop.py); up to NH_CANDIDATES
+def _natural_history_baseline(model, params: pd.DataFrame, ids, seed: int, proto, cohort: pd.DataFrame | None = None):
+    """Each patient's natural history from onset to diagnosis (population/vpop.py); up to `candidates`
     parameter draws per patient (candidate c uses the streams of seed + 1,000,003 c); baseline lesion
-    parameters are left at the model's defaults so that metastases come out of the model."""
+    parameters are left at the model's defaults so that metastases come out of the model. With
+    `match_sites`, a candidate is plausible only if the sites with metastases at its diagnosis (at
+    least one detectable lesion) are those of the patient's sampled covariates: selection on the
+    observed features, one patient at a time."""
     from ..population.sampling import sample_parameters
     from ..population.vpop import baseline_events, natural_history
     from .models import SITES as _S
@@ -368,7 +373,7 @@ def _natural_history_baseline(model, params: pd.DataFrame, ids, seed: int, proto
     ok = np.zeros(len(ids), dtype=bool)
     day = np.full(len(ids), np.nan)
     states = [None] * len(ids)
-    for c in range(NH_CANDIDATES):
+    for c in range(nh.candidates):
         todo = np.flatnonzero(~ok)
         if len(todo) == 0:
             break
@@ -380,8 +385,15 @@ def _natural_history_baseline(model, params: pd.DataFrame, ids, seed: int, proto
                     cand[col] = redraw[col].to_numpy()
         hist = natural_history(model, cand, thr[todo], observable=nh.observable, max_days=nh.max_days,
                                step_days=nh.step_days)
+        match = np.ones(len(todo), dtype=bool)
+        if nh.match_sites and cohort is not None:
+            for s_ in _S[1:]:
+                col = f"obs_n_lesions_{s_}"
+                if col in hist.columns:
+                    model_has = hist[col].to_numpy() >= 0.5
+                    match &= model_has == cohort[f"met_{s_}"].to_numpy()[todo].astype(bool)
         for k, i in enumerate(todo):
-            if hist["plausible"].iloc[k]:
+            if hist["plausible"].iloc[k] and match[k]:
                 ok[i] = True
                 day[i] = hist["diagnosis_day"].iloc[k]
                 states[i] = hist.iloc[k]
