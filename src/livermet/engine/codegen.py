@@ -7,6 +7,8 @@ so one loop over patients runs each formula for a whole batch.
 
 from __future__ import annotations
 
+import os
+
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
@@ -99,8 +101,125 @@ def _kernel(name: str, args: str, size: str, targets: list[str], exprs: list[sp.
     return "\n".join(lines) + "\n"
 
 
+# Relative pivot threshold of the static-order sparse LU: a pivot this small against its row is
+# not trusted (no pivoting can rescue it), so the step is rejected and retried with half the step
+# size, which makes I/(h gamma) - J more diagonally dominant.
+PIVOT_RTOL = 1e-10
+
+
+def markowitz_order(pattern: set[tuple[int, int]], n: int) -> tuple[list[int], set[tuple[int, int]]]:
+    """Greedy Markowitz ordering on the diagonal (symmetric permutation) and the symbolic fill-in.
+
+    At each step the remaining diagonal entry with the fewest (row count - 1) * (column count - 1)
+    among the remaining rows and columns is eliminated (ties: lowest index, so the order is
+    reproducible); eliminating k creates the entries (i, j) for every i in column k and j in row k.
+    Returns the elimination order and the pattern of the factors (pattern + fill + diagonal).
+    """
+    filled = set(pattern) | {(i, i) for i in range(n)}
+    rows = {i: {j for (r, j) in filled if r == i} for i in range(n)}
+    cols = {j: {i for (i, c) in filled if c == j} for j in range(n)}
+    remaining = set(range(n))
+    order = []
+    while remaining:
+        k = min(remaining, key=lambda v: ((len(rows[v] & remaining) - 1) * (len(cols[v] & remaining) - 1), v))
+        remaining.discard(k)
+        order.append(k)
+        below = cols[k] & remaining
+        right = rows[k] & remaining
+        for i in below:
+            for j in right:
+                if (i, j) not in filled:
+                    filled.add((i, j))
+                    rows[i].add(j)
+                    cols[j].add(i)
+    return order, filled
+
+
+def lu_mode(n: int, n_factor: int) -> str:
+    """'sparse' or 'dense' LU for a Jacobian of n species whose factors have n_factor entries.
+
+    LIVERMET_LU=sparse|dense forces one (tests, benchmarks); by default the generated sparse LU
+    is used for larger models whose factors stay sparse, where the dense O(n^3) LU dominates.
+    """
+    forced = os.environ.get("LIVERMET_LU", "auto")
+    if forced in ("sparse", "dense"):
+        return forced
+    return "sparse" if n >= 12 and n_factor < 0.5 * n * n else "dense"
+
+
+def _sparse_lu_kernels(pattern: set[tuple[int, int]], n: int) -> tuple[str, int]:
+    """Source of w_assemble_batch, lu_factor_batch and lu_solve_batch for a static sparsity pattern.
+
+    W is stored compactly as W[e, b] over the entries e of the factors. The factorisation runs in
+    the Markowitz order without row pivoting, fully unrolled, on local variables (no aliasing, so
+    the compiler keeps them in registers); a lane whose pivot is tiny or not finite is flagged
+    instead (ok[b] = 1: reject the step; 2: W is not finite, the patient fails).
+    """
+    order, filled = markowitz_order(pattern, n)
+    pos = {k: r for r, k in enumerate(order)}
+    entries = sorted(filled, key=lambda e: (pos[e[0]], pos[e[1]]))
+    idx = {e: m for m, e in enumerate(entries)}
+    w = {e: f"w{idx[e]}" for e in entries}
+    ind8, ind12 = " " * 8, " " * 12
+    head = "@numba.njit(cache=True, fastmath=False, error_model='numpy')"
+
+    asm = [head, "def w_assemble_batch(J, diag, keep, W, active):", "    for b in range(W.shape[1]):",
+           "        if not active[b]:\n            continue"]
+    for e in entries:
+        i, j = e
+        m = idx[e]
+        if e in pattern:
+            v = f"-J[{i}, {j}, b] * keep[b]"
+            asm.append(f"{ind8}W[{m}, b] = {v} + diag[b]" if i == j else f"{ind8}W[{m}, b] = {v}")
+        else:
+            asm.append(f"{ind8}W[{m}, b] = diag[b]" if i == j else f"{ind8}W[{m}, b] = 0.0")
+
+    fac = [head, "def lu_factor_batch(W, active, ok):", "    for b in range(W.shape[1]):",
+           "        ok[b] = 0", "        if not active[b]:\n            continue"]
+    fac += [f"{ind8}{w[e]} = W[{idx[e]}, b]" for e in entries]
+    # scale of each row of the original W: sum of |entries| (non-finite if any entry is)
+    fac.append(f"{ind8}bad = 0")
+    for k in order:
+        row = [w[e] for e in entries if (e[0] == k and e in pattern) or e == (k, k)]
+        fac.append(f"{ind8}s{k} = " + " + ".join(f"abs({v})" for v in row))
+        fac.append(f"{ind8}if not math.isfinite(s{k}):\n{ind12}bad = 2")
+    fac.append(f"{ind8}if bad:\n{ind12}ok[b] = bad\n{ind12}continue")
+    for r, k in enumerate(order):
+        later = order[r + 1:]
+        pk = w[(k, k)]
+        fac.append(f"{ind8}if not (abs({pk}) > {PIVOT_RTOL!r} * s{k}) or not math.isfinite({pk}):")
+        fac.append(f"{ind12}ok[b] = 1\n{ind12}continue")
+        fac.append(f"{ind8}d = 1.0 / {pk}")
+        below = [i for i in later if (i, k) in filled]
+        right = [j for j in later if (k, j) in filled]
+        for i in below:
+            fac.append(f"{ind8}{w[(i, k)]} *= d")
+            for j in right:
+                fac.append(f"{ind8}{w[(i, j)]} -= {w[(i, k)]} * {w[(k, j)]}")
+    fac += [f"{ind8}W[{idx[e]}, b] = {w[e]}" for e in entries]
+
+    sol = [head, "def lu_solve_batch(W, K, st, active):", "    for b in range(W.shape[1]):",
+           "        if not active[b]:\n            continue"]
+    sol += [f"{ind8}x{i} = K[st, {i}, b]" for i in range(n)]
+    for r, k in enumerate(order):  # forward: L (unit diagonal) in the elimination order
+        for i in order[r + 1:]:
+            if (i, k) in filled:
+                sol.append(f"{ind8}x{i} -= W[{idx[(i, k)]}, b] * x{k}")
+    for r in range(n - 1, -1, -1):  # backward: U
+        k = order[r]
+        for j in order[r + 1:]:
+            if (k, j) in filled:
+                sol.append(f"{ind8}x{k} -= W[{idx[(k, j)]}, b] * x{j}")
+        sol.append(f"{ind8}x{k} = x{k} / W[{idx[(k, k)]}, b]")
+    sol += [f"{ind8}K[st, {i}, b] = x{i}" for i in range(n)]
+    rows_cols = ", ".join(f"({i}, {j})" for i, j in entries)
+    consts = f"LU_ORDER = ({', '.join(map(str, order))},)\nLU_ENTRIES = ({rows_cols},)\n"
+    src = consts + "\n\n" + "\n\n".join("\n".join(x) + "\n" for x in (asm, fac, sol))
+    return src, len(entries)
+
+
 def generate_kernels(eq: Equations) -> str:
-    """Python source of the five model kernels."""
+    """Python source of the model kernels: the five model functions and the sparse LU of W."""
     smap = _symbol_map(eq)
     n = len(eq.species)
     rhs = _kernel(
@@ -130,10 +249,13 @@ def generate_kernels(eq: Equations) -> str:
         "obs_batch", "t, y, p, out", "y.shape[1]",
         [f"out[{k}, b]" for k in range(len(eq.observables))], list(eq.observable_exprs), obs_map,
     )
+    # both LU paths are compiled (the template branches on SPARSE_LU); only one runs
+    lu_src, n_factor = _sparse_lu_kernels(set(entries), n)
     header = (
         "# Generated by livermet.engine.codegen from a model's symbolic equations. Do not edit.\n"
         "import math\nimport numba\nimport numpy as np\n\n"
         f"N_SPECIES = {n}\nN_PARAMETERS = {len(eq.parameters)}\nN_OBSERVABLES = {len(eq.observables)}\n"
-        f"DEPENDS_ON_TIME = {bool(eq.depends_on_time)}\n\n"
+        f"DEPENDS_ON_TIME = {bool(eq.depends_on_time)}\n"
+        f"SPARSE_LU = {lu_mode(n, n_factor) == 'sparse'}\nLU_NNZ = {n_factor}\n\n"
     )
-    return header + "\n\n".join([rhs, jac_src, dfdt, init, obs])
+    return header + "\n\n".join([rhs, jac_src, dfdt, init, obs, lu_src])

@@ -40,6 +40,7 @@ def structure_hash(eq: Equations) -> str:
         h.update(sp.srepr(e).encode())
     h.update(_TEMPLATE.read_bytes())
     h.update(Path(__file__).with_name("codegen.py").read_bytes())
+    h.update(os.environ.get("LIVERMET_LU", "auto").encode())  # forced LU path (see codegen.lu_mode)
     return h.hexdigest()[:20]
 
 

@@ -123,7 +123,10 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     ev_i = np.zeros(B, dtype=np.int64)
     active = np.zeros(B, dtype=np.bool_)
     J = np.zeros((n, n, B))
-    W = np.zeros((n, n, B))
+    W = np.zeros((n, n, B)) if not SPARSE_LU else np.zeros((1, 1, B))  # noqa: F821
+    Ws = np.zeros((LU_NNZ, B))  # noqa: F821 - compact W of the generated sparse LU
+    lu_ok = np.zeros(B, dtype=np.int64)
+    solve_on = np.zeros(B, dtype=np.bool_)
     piv = np.zeros((n, B), dtype=np.int64)
     lower_nz = np.zeros((n, n), dtype=np.bool_)
     upper_nz = np.zeros((n, n), dtype=np.bool_)
@@ -195,19 +198,32 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
         dfdt_batch(t, y, p, dfdt, active)  # noqa: F821
         rhs_batch(t, y, p, f, active)  # noqa: F821
 
-        # 3. W = I/(h gamma) - J (identity for finished patients), LU with partial pivoting.
-        # Every loop below has the patient index innermost, so it runs over contiguous memory.
+        # 3. W = I/(h gamma) - J (identity for finished patients), then its LU factors.
         for b in range(B):
             inv_h[b] = 1.0 / h_try[b] if active[b] else 0.0
             diag[b] = inv_h[b] / RODAS_GAMMA[0] if active[b] else 1.0
             keep[b] = 1.0 if active[b] else 0.0
-        for i in range(n):
+        if SPARSE_LU:  # noqa: F821
+            # generated sparse LU in a static order (no pivoting): a lane with an untrustworthy
+            # pivot skips the stages (keep = 0) and rejects the step in 5.
+            w_assemble_batch(J, diag, keep, Ws, active)  # noqa: F821
+            lu_factor_batch(Ws, active, lu_ok)  # noqa: F821
+            for b in range(B):
+                if active[b] and lu_ok[b] == 2:
+                    status[lane_q[b]] = NOT_FINITE
+                    active[b] = False
+                if lu_ok[b] != 0:
+                    keep[b] = 0.0
+                solve_on[b] = active[b] and lu_ok[b] == 0
+        # dense LU with partial pivoting (small or dense Jacobians). Every loop below has the
+        # patient index innermost, so it runs over contiguous memory.
+        for i in range(n if not SPARSE_LU else 0):  # noqa: F821
             for j in range(n):
                 for b in range(B):
                     W[i, j, b] = -J[i, j, b] * keep[b]
             for b in range(B):
                 W[i, i, b] += diag[b]
-        for k in range(n):
+        for k in range(n if not SPARSE_LU else 0):  # noqa: F821
             for b in range(B):
                 pk[b] = k
                 amax[b] = abs(W[k, k, b])
@@ -241,7 +257,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                         W[i, j, b] -= W[i, k, b] * W[k, j, b]
 
         # which entries of the factors are non-zero in some lane (the substitutions skip the others)
-        for i in range(n):
+        for i in range(n if not SPARSE_LU else 0):  # noqa: F821
             for j in range(n):
                 nz = False
                 for b in range(B):
@@ -281,6 +297,9 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                 for i in range(n):
                     for b in range(B):
                         K[st, i, b] += c_ij * inv_h[b] * K[j, i, b]
+            if SPARSE_LU:  # noqa: F821
+                lu_solve_batch(Ws, K, st, solve_on)  # noqa: F821
+                continue
             # solve W K_st = rhs: all row swaps first (the factorisation swapped whole rows, so the
             # multipliers are in the final row order), then forward and back substitution
             for k in range(n):
@@ -309,6 +328,17 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                 continue
             q = lane_q[b]
             stats[2, q] += 6
+            if SPARSE_LU and lu_ok[b] != 0:  # noqa: F821
+                # tiny pivot without pivoting: retry with half the step (W grows more diagonal)
+                stats[1, q] += 1
+                h[b] = h_try[b] * 0.5
+                if h[b] < 1e-12 * max(1.0, abs(t[b])):
+                    status[q] = STEP_TOO_SMALL
+                    active[b] = False
+                elif stats[0, q] + stats[1, q] >= max_steps:
+                    status[q] = MAX_STEPS
+                    active[b] = False
+                continue
             e2 = 0.0
             finite = True
             negative = False
