@@ -177,7 +177,7 @@ def test_cli_run_list_and_query(tmp_path):
 def test_natural_history_baseline(tmp_path):
     """Baseline from each patient's simulated natural history (onset to diagnosis), not from covariates."""
     data = {**PROTOCOL, "population": {"baseline": "natural_history",
-                                       "natural_history": {"max_days": 6000, "step_days": 14, "match_sites": False}}}
+                                       "natural_history": {"max_days": 6000, "step_days": 14, "match_sites": []}}}
     run_trial(parse_protocol(data), 6, 2, tmp_path / "nh", model_name="toy", batch_size=6, progress=False)
     r = load_results(tmp_path / "nh")
     e, pats, ass = r["endpoints"], r["patients"], r["assessments"]
@@ -190,11 +190,12 @@ def test_natural_history_baseline(tmp_path):
     assert d0.between(10, 150).all() and abs(np.log(d0).mean() - np.log(37)) < 0.6
     # the toy model seeds no metastasis: the model's baseline has none, whatever the covariates said
     assert (pats.loc[ok, "liver_metastasis"] == "no").all()
-    # matching the sampled sites: only patients whose covariates have no metastasis can be matched by this model
-    data["population"]["natural_history"] = {"max_days": 6000, "step_days": 14, "candidates": 2}
+    # matching the sampled sites: only patients whose covariates have no metastasis there can be matched by this model
+    data["population"]["natural_history"] = {"max_days": 6000, "step_days": 14, "candidates": 2,
+                                             "match_sites": ["liver", "bone"]}
     run_trial(parse_protocol(data), 8, 2, tmp_path / "nh2", model_name="toy", batch_size=8, progress=False)
     r2 = load_results(tmp_path / "nh2")
-    none = (r2["patients"][[f"met_{s}_covariate" for s in ("liver", "bone", "brain", "adrenal")]].sum(axis=1) == 0)
+    none = (r2["patients"][[f"met_{s}_covariate" for s in ("liver", "bone")]].sum(axis=1) == 0)
     ok2 = r2["endpoints"]["solver_ok"].to_numpy()
     assert ok2.sum() >= 1 and not np.any(ok2 & ~none.to_numpy())  # accepted only where the sites match
     assert (r2["endpoints"].loc[~none.to_numpy(), "solver_message"].str.startswith("not plausible")).all()

@@ -66,9 +66,9 @@ class NaturalHistory(_Strict):
     onset_cells: float = Field(1e5, gt=0, description="cancer cells of the primary at onset (assumed, about 0.6 mm)")
     max_days: float = Field(8000.0, gt=0)
     step_days: float = Field(14.0, gt=0)
-    match_sites: bool = Field(True, description="accept a candidate only if the metastatic sites of its simulated "
-                              "baseline are those of its sampled covariates (so the cohort keeps the observed site "
-                              "prevalences)")
+    match_sites: list[Literal["liver", "bone", "brain", "adrenal"]] = Field(
+        ["liver"], description="sites whose metastasis status at the simulated diagnosis must equal the sampled "
+        "covariate (so the cohort keeps the observed prevalence of, by default, liver metastasis); [] for none")
     candidates: int = Field(8, ge=1, le=100)
 
 

@@ -352,9 +352,9 @@ def _natural_history_baseline(model, params: pd.DataFrame, ids, seed: int, proto
     """Each patient's natural history from onset to diagnosis (population/vpop.py); up to `candidates`
     parameter draws per patient (candidate c uses the streams of seed + 1,000,003 c); baseline lesion
     parameters are left at the model's defaults so that metastases come out of the model. With
-    `match_sites`, a candidate is plausible only if the sites with metastases at its diagnosis (at
-    least one detectable lesion) are those of the patient's sampled covariates: selection on the
-    observed features, one patient at a time."""
+    `match_sites` (default: liver), a candidate is plausible only if its metastasis status at these
+    sites at diagnosis (at least one detectable lesion) equals the patient's sampled covariates:
+    selection on the observed features, one patient at a time."""
     from ..population.sampling import sample_parameters
     from ..population.vpop import baseline_events, natural_history
     from .models import SITES as _S
@@ -387,7 +387,7 @@ def _natural_history_baseline(model, params: pd.DataFrame, ids, seed: int, proto
                                step_days=nh.step_days)
         match = np.ones(len(todo), dtype=bool)
         if nh.match_sites and cohort is not None:
-            for s_ in _S[1:]:
+            for s_ in nh.match_sites:
                 col = f"obs_n_lesions_{s_}"
                 if col in hist.columns:
                     model_has = hist[col].to_numpy() >= 0.5
