@@ -179,13 +179,19 @@ def _sparse_lu_module(tmp_path, pattern, n):
 
     from livermet.engine.codegen import _sparse_lu_kernels
 
-    src, nnz = _sparse_lu_kernels(pattern, n)
+    src, nnz, _ = _sparse_lu_kernels(pattern, n)
     path = tmp_path / "sparse_lu_kernels.py"
     path.write_text("import math\nimport numba\nimport numpy as np\n\n" + src)
     spec = importlib.util.spec_from_file_location("sparse_lu_kernels_test", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod, nnz
+
+
+def _jacobian_into(mod, J, W):
+    """What the generated jac_w_batch does: the Jacobian's entries into the compact W."""
+    for m, (i, j) in enumerate(mod.LU_ENTRIES):
+        W[m] = J[i, j]
 
 
 def test_generated_sparse_lu_solves_like_numpy(tmp_path):
@@ -202,7 +208,8 @@ def test_generated_sparse_lu_solves_like_numpy(tmp_path):
     keep, active = np.ones(B), np.ones(B, dtype=np.bool_)
     W = np.zeros((nnz, B))
     ok = np.full(B, -1, dtype=np.int64)
-    mod.w_assemble_batch(J, diag, keep, W, active)
+    _jacobian_into(mod, J, W)
+    mod.w_assemble_batch(diag, keep, W, active)
     mod.lu_factor_batch(W, active, ok)
     assert (ok == 0).all()
     K = rng.normal(size=(6, n, B))
@@ -215,7 +222,8 @@ def test_generated_sparse_lu_solves_like_numpy(tmp_path):
     J[:, :, 1] = 0.0
     diag[1] = 0.0
     J[4, 4, 2] = np.nan
-    mod.w_assemble_batch(J, diag, keep, W, active)
+    _jacobian_into(mod, J, W)
+    mod.w_assemble_batch(diag, keep, W, active)
     mod.lu_factor_batch(W, active, ok)
     assert ok[1] == 1 and ok[2] == 2 and ok[0] == 0 and ok[3] == 0
 

@@ -122,7 +122,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     out_i = np.zeros(B, dtype=np.int64)
     ev_i = np.zeros(B, dtype=np.int64)
     active = np.zeros(B, dtype=np.bool_)
-    J = np.zeros((n, n, B))
+    J = np.zeros((n, n, B)) if not SPARSE_LU else np.zeros((1, 1, B))  # noqa: F821
     W = np.zeros((n, n, B)) if not SPARSE_LU else np.zeros((1, 1, B))  # noqa: F821
     Ws = np.zeros((LU_NNZ, B))  # noqa: F821 - compact W of the generated sparse LU
     lu_ok = np.zeros(B, dtype=np.int64)
@@ -194,7 +194,10 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
             break
 
         # 2. Jacobian, df/dt and f at (t, y)
-        jac_batch(t, y, p, J, active)  # noqa: F821
+        if SPARSE_LU:  # noqa: F821
+            jac_w_batch(t, y, p, Ws, active)  # noqa: F821 - into the compact W, see step 3
+        else:
+            jac_batch(t, y, p, J, active)  # noqa: F821
         dfdt_batch(t, y, p, dfdt, active)  # noqa: F821
         rhs_batch(t, y, p, f, active)  # noqa: F821
 
@@ -206,7 +209,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
         if SPARSE_LU:  # noqa: F821
             # generated sparse LU in a static order (no pivoting): a lane with an untrustworthy
             # pivot skips the stages (keep = 0) and rejects the step in 5.
-            w_assemble_batch(J, diag, keep, Ws, active)  # noqa: F821
+            w_assemble_batch(diag, keep, Ws, active)  # noqa: F821
             lu_factor_batch(Ws, active, lu_ok)  # noqa: F821
             for b in range(B):
                 if active[b] and lu_ok[b] == 2:
