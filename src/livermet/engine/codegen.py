@@ -138,13 +138,12 @@ def markowitz_order(pattern: set[tuple[int, int]], n: int) -> tuple[list[int], s
 def lu_mode(n: int, n_factor: int) -> str:
     """'sparse' or 'dense' LU for a Jacobian of n species whose factors have n_factor entries.
 
-    LIVERMET_LU=sparse|dense forces one (tests, benchmarks); by default the generated sparse LU
-    is used for larger models whose factors stay sparse, where the dense O(n^3) LU dominates.
+    The generated sparse LU is the default for every model: measured faster than the dense
+    pivoted LU both on the 55-species liver model (~2.7x) and on the 5-species reference model
+    (~1.2x). LIVERMET_LU=dense keeps the dense LU with partial pivoting available.
     """
     forced = os.environ.get("LIVERMET_LU", "auto")
-    if forced in ("sparse", "dense"):
-        return forced
-    return "sparse" if n >= 12 and n_factor < 0.5 * n * n else "dense"
+    return "dense" if forced == "dense" else "sparse"
 
 
 def _sparse_lu_kernels(pattern: set[tuple[int, int]], n: int) -> tuple[str, int, dict]:
