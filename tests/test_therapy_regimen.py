@@ -115,7 +115,10 @@ def test_events_against_a_model():
 def test_library_covers_every_treatment_arm_of_the_targets():
     prognostic = {"liver metastasis", "no liver metastasis", "other metastatic sites"}
     arms = {a for r in list_regimens() for a in r.spec.arms}
-    with open(SHARED / "calibration" / "targets.csv", newline="", encoding="utf-8") as f:
+    targets = SHARED / "calibration" / "targets.csv"
+    if not targets.exists():
+        pytest.skip(f"calibration targets not found at {targets} (the shared/ folder beside the repository)")
+    with open(targets, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     missing = []
     for row in rows:
