@@ -110,10 +110,6 @@ class Model:
         finally:
             self._current_module = previous
 
-    def use(self, module_function: Callable[..., object], *args, **kwargs):
-        """Apply a module function `f(model, *args, **kwargs)` and return what it returns."""
-        return module_function(self, *args, **kwargs)
-
     @property
     def time(self) -> sp.Symbol:
         return TIME
@@ -399,10 +395,6 @@ class Model:
         return order
 
     # ------------------------------------------------------------------ flattening
-    def substitute_expressions(self, expr: sp.Expr) -> sp.Expr:
-        subs = self._expression_substitutions()
-        return expr.xreplace(subs) if subs else expr
-
     def _expression_substitutions(self) -> dict[sp.Symbol, sp.Expr]:
         resolved: dict[sp.Symbol, sp.Expr] = {}
         for n in self._expression_order():

@@ -51,8 +51,6 @@ def format_unit(u: pint.Unit) -> str:
     return "dimensionless" if u == ureg.dimensionless else f"{u:~}"
 
 
-_fmt = format_unit
-
 
 def expression_unit(expr: sp.Expr, units: dict[sp.Symbol, pint.Unit]) -> pint.Unit:
     """Derive the unit of a sympy expression from the units of its symbols."""
@@ -72,10 +70,10 @@ def expression_unit(expr: sp.Expr, units: dict[sp.Symbol, pint.Unit]) -> pint.Un
         for arg, u in nonconst[1:]:
             if not same_unit(first, u):
                 raise UnitError(
-                    f"sum of terms with different units: {first_arg} [{_fmt(first)}] + {arg} [{_fmt(u)}]"
+                    f"sum of terms with different units: {first_arg} [{format_unit(first)}] + {arg} [{format_unit(u)}]"
                 )
         if len(nonconst) < len(terms) and not same_unit(first, ureg.dimensionless):
-            raise UnitError(f"a plain number is added to {first_arg} [{_fmt(first)}]")
+            raise UnitError(f"a plain number is added to {first_arg} [{format_unit(first)}]")
         return first
     if isinstance(expr, sp.Mul):
         out = ureg.dimensionless
@@ -89,9 +87,9 @@ def expression_unit(expr: sp.Expr, units: dict[sp.Symbol, pint.Unit]) -> pint.Un
             return base_u ** float(exp)
         exp_u = expression_unit(exp, units)
         if not same_unit(exp_u, ureg.dimensionless):
-            raise UnitError(f"exponent {exp} must be dimensionless, is [{_fmt(exp_u)}]")
+            raise UnitError(f"exponent {exp} must be dimensionless, is [{format_unit(exp_u)}]")
         if not same_unit(base_u, ureg.dimensionless):
-            raise UnitError(f"base {expr.base} of a symbolic power must be dimensionless, is [{_fmt(base_u)}]")
+            raise UnitError(f"base {expr.base} of a symbolic power must be dimensionless, is [{format_unit(base_u)}]")
         return ureg.dimensionless
     if isinstance(expr, (sp.Max, sp.Min)):
         arg_units = [expression_unit(a, units) for a in expr.args if not a.is_Number]
@@ -113,6 +111,6 @@ def expression_unit(expr: sp.Expr, units: dict[sp.Symbol, pint.Unit]) -> pint.Un
         for a in expr.args:
             u = expression_unit(a, units)
             if not same_unit(u, ureg.dimensionless):
-                raise UnitError(f"argument of {expr.func.__name__} must be dimensionless: {a} is [{_fmt(u)}]")
+                raise UnitError(f"argument of {expr.func.__name__} must be dimensionless: {a} is [{format_unit(u)}]")
         return ureg.dimensionless
     raise UnitError(f"cannot derive the unit of {expr!r}")
