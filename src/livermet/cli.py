@@ -3,6 +3,7 @@
 import typer
 
 from livermet.biology.cli import experiments_app
+from livermet.calibration.cli import calibrate_app
 from livermet.engine.cli import simulate_command
 from livermet.knowledge.cli import kb_app
 from livermet.modeling.cli import model_app
@@ -20,4 +21,5 @@ app.add_typer(experiments_app, name="experiments")
 app.add_typer(therapy_app, name="therapy")
 app.add_typer(trial_app, name="trial")
 app.add_typer(results_app, name="results")
+app.add_typer(calibrate_app, name="calibrate")
 app.command("simulate")(simulate_command)

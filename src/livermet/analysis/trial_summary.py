@@ -124,6 +124,10 @@ def _select(df: pd.DataFrame, spec: str) -> pd.DataFrame:
     return out
 
 
+def _n_key(role: str) -> str:
+    return "n_exp" if role == "experimental" else "n_ctrl"
+
+
 def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None, exps: list[str],
                       baseline_share: dict[str, float] | None = None) -> list[dict]:
     """Rows of (published value with CI, simulated value with CI), one per quantity of each record."""
@@ -149,13 +153,16 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
                 if rec.get(vk) is None:
                     continue
                 s = km_summary(g[f"{key}_months"], g[f"{key}_event"])
-                rows.append({**base, "quantity": f"median {key.upper()}, months ({role}: {spec}, n={s['n']})",
+                rows.append({**base, "kind": "median", "role": role, "n": s["n"], "published_n": rec.get(_n_key(role)),
+                             "quantity": f"median {key.upper()}, months ({role}: {spec}, n={s['n']})",
                              "published": rec[vk], "published_ci": rec.get(ck), "simulated": s["median"],
                              "simulated_ci": s["median_ci"]})
         if key in ("os", "pfs") and rec.get("hr") is not None and g_ctrl is not None:
             both = pd.concat([g_exp.assign(_grp="exp"), g_ctrl.assign(_grp="ctrl")])
             c = cox_hazard_ratio(both, f"{key}_months", f"{key}_event", "_grp", "exp", "ctrl")
-            rows.append({**base, "quantity": f"HR {key.upper()} ({exp_spec} vs {ctrl_spec})", "published": rec["hr"],
+            rows.append({**base, "kind": "hr", "role": "contrast", "n": c.get("n"),
+                         "published_n": (rec["n_exp"] + rec["n_ctrl"]) if rec.get("n_exp") and rec.get("n_ctrl") else None,
+                         "quantity": f"HR {key.upper()} ({exp_spec} vs {ctrl_spec})", "published": rec["hr"],
                          "published_ci": rec.get("hr_ci"), "simulated": c["hr"], "simulated_ci": c["hr_ci"]})
         if key == "survival_rate" and rec.get("at_months"):
             t = float(rec["at_months"])
@@ -167,7 +174,8 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
 
                 kmf = kaplan_meier(g[f"{which}_months"], g[f"{which}_event"])
                 v = float(kmf.survival_function_at_times(t).iloc[0]) * 100
-                rows.append({**base, "quantity": f"{which.upper()} rate at {t:g} months, % ({role}: {spec})",
+                rows.append({**base, "kind": "rate", "role": role, "n": int(len(g)), "published_n": rec.get(_n_key(role)),
+                             "quantity": f"{which.upper()} rate at {t:g} months, % ({role}: {spec})",
                              "published": rec[vk], "published_ci": rec.get(ck), "simulated": v,
                              "simulated_ci": None})
         if key == "orr" and stat in ("proportion", "rate"):
@@ -175,17 +183,20 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
                 if rec.get(vk) is None:
                     continue
                 pr = proportion(int(g["responder"].sum()), len(g))
-                rows.append({**base, "quantity": f"ORR % ({role}: {spec}, n={pr['n']})", "published": rec[vk],
+                rows.append({**base, "kind": "rate", "role": role, "n": pr["n"], "published_n": rec.get(_n_key(role)),
+                             "quantity": f"ORR % ({role}: {spec}, n={pr['n']})", "published": rec[vk],
                              "published_ci": rec.get(ck),
                              "simulated": None if pr["rate"] is None else 100 * pr["rate"],
                              "simulated_ci": [None if x is None else 100 * x for x in pr["ci"]]})
         if key in ("share", "prevalence") and baseline_share is not None and "liver" in str(rec.get("kb_subgroup", "")) \
                 and rec.get("unit") == "percent":
-            rows.append({**base, "quantity": "share of patients with liver metastasis at baseline, %",
+            rows.append({**base, "kind": "share", "role": "baseline", "n": int(len(df)), "published_n": None,
+                         "quantity": "share of patients with liver metastasis at baseline, %",
                          "published": rec.get("value_exp"), "published_ci": None,
                          "simulated": 100 * baseline_share["liver_metastasis"], "simulated_ci": None})
         if len(rows) == n0:
-            rows.append({**base, "quantity": f"{rec.get('endpoint')} ({stat})", "published": rec.get("value_exp"),
+            rows.append({**base, "kind": None, "role": None, "n": None, "published_n": None,
+                         "quantity": f"{rec.get('endpoint')} ({stat})", "published": rec.get("value_exp"),
                          "published_ci": rec.get("ci_exp"), "simulated": None, "simulated_ci": None,
                          "note": "no simulated counterpart for this statistic"})
     return rows

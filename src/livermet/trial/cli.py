@@ -60,6 +60,8 @@ def run_command(
     batch_size: int = typer.Option(250, "--batch-size", min=1, help="Patients per batch."),
     backend: str = typer.Option("numba", "--backend", "-b", help="numba | roadrunner | scipy."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write report.html."),
+    parameter_set: str = typer.Option("default", "--parameter-set", help="Fitted population values: 'default' "
+                                      "(the model's calibrated set, if shipped), 'none', a set id or a YAML file."),
     json_out: bool = typer.Option(False, "--json", help="Print endpoints per arm and subgroup as one JSON object."),
 ) -> None:
     """Run a virtual trial and write the results store, summary.json and report.html into --out."""
@@ -79,8 +81,9 @@ def run_command(
     try:
         summary = run_trial(protocol, n, seed, out, model_name=model, batch_size=batch_size, scheduler=scheduler,
                             resume=resume, progress=not json_out or sys.stderr.isatty(), backend=backend,
+                            parameter_set=parameter_set,
                             command_line=["livermet", *sys.argv[1:]])
-    except (RunError, ValueError) as exc:
+    except (RunError, ValueError) as exc:  # ParameterSetError is a ValueError
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
     result = analyse_and_report(out, protocol, report=report)

@@ -59,7 +59,15 @@ def parameter_set_id(model) -> str:
     return h.hexdigest()[:16]
 
 
-def _identity(protocol: Protocol, model_name: str, model, seed: int, n: int, batch_size: int, backend: str) -> dict:
+def _set_name(parameter_set: str | None, model_name: str) -> str | None:
+    from ..calibration.parameter_set import resolve_parameter_set
+
+    path = resolve_parameter_set(parameter_set, model_name)
+    return None if path is None else path.name
+
+
+def _identity(protocol: Protocol, model_name: str, model, seed: int, n: int, batch_size: int, backend: str,
+              parameter_set: str | None = "default") -> dict:
     text = protocol.to_yaml()
     return {
         "protocol_id": protocol.id,
@@ -68,6 +76,7 @@ def _identity(protocol: Protocol, model_name: str, model, seed: int, n: int, bat
         "model_name": model.name,
         "model_hash": model.hash(),
         "parameter_set": parameter_set_id(model),
+        "parameter_set_file": _set_name(parameter_set, model_name),
         "seed": int(seed),
         "n_patients": int(n),
         "batch_size": int(batch_size),
@@ -87,9 +96,10 @@ def run_trial(
     resume: bool = False,
     progress: bool = True,
     backend: str = "numba",
-    rtol: float = 1e-6,
-    atol: float = 1e-6,
+    rtol: float = TrialContext.rtol,
+    atol: float = TrialContext.atol,
     dynamics_patients: int = 6,
+    parameter_set: str | None = "default",
     command_line: list[str] | None = None,
     _stop_after_batches: int | None = None,
 ) -> RunSummary:
@@ -97,9 +107,9 @@ def run_trial(
     start = time.perf_counter()
     store = Store(out)
     ctx = TrialContext(protocol.model_dump(mode="json"), model_name, int(seed), backend, rtol, atol,
-                       dynamics_patients)
+                       dynamics_patients, parameter_set=parameter_set)
     proto, _setup, model = materialise(ctx)
-    ident = _identity(protocol, model_name, model, seed, n_patients, batch_size, backend)
+    ident = _identity(protocol, model_name, model, seed, n_patients, batch_size, backend, parameter_set)
     old = store.read_manifest()
     if old is not None:
         if not resume:
@@ -230,9 +240,45 @@ class _Progress:
             self.p.stop()
 
 
+def simulate_trial(
+    protocol: Protocol,
+    n_patients: int,
+    seed: int,
+    *,
+    model_name: str = "liver",
+    overrides: dict[str, float] | None = None,
+    batch_size: int = 250,
+    scheduler: str | object | None = None,
+    backend: str = "numba",
+    dynamics_patients: int = 0,
+    parameter_set: str | None = "default",
+) -> dict[str, pd.DataFrame]:
+    """A whole trial in memory (no results store): the tables of `simulate_batch`, concatenated.
+    Used where many trials are run and only their summaries kept (calibration, sensitivity)."""
+    ctx = TrialContext(protocol.model_dump(mode="json"), model_name, int(seed), backend,
+                       dynamics_patients=dynamics_patients, overrides=tuple(sorted((overrides or {}).items())),
+                       parameter_set=parameter_set)
+    proto, _setup, _model = materialise(ctx)
+    cohort = enrol(proto, n_patients, seed)
+    slices = [cohort.iloc[i:i + batch_size] for i in range(0, n_patients, batch_size)]
+    if scheduler is None:
+        parts = [simulate_batch(ctx, s) for s in slices]
+    else:
+        from distributed import Client
+
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        try:
+            futures = [client.submit(simulate_batch, ctx, s, pure=False) for s in slices]
+            parts = client.gather(futures)
+        finally:
+            if client is not scheduler:
+                client.close()
+    return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
+
+
 def load_results(out: str | Path) -> dict[str, pd.DataFrame]:
     st = Store(out)
     return {name: st.read(name) for name in ("patients", "endpoints", "assessments", "events", "dynamics")}
 
 
-__all__ = ["RunError", "RunSummary", "load_results", "run_trial", "np"]
+__all__ = ["RunError", "RunSummary", "load_results", "run_trial", "simulate_trial", "np"]

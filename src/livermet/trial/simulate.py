@@ -42,10 +42,16 @@ class TrialContext:
     model_name: str
     seed: int
     backend: str = "numba"
-    rtol: float = 1e-6
+    # RECIST reads diameters to 0.1 mm; rtol 1e-4 gave the same endpoints as 1e-6 on the flagship trial
+    # (60 patients: identical ORR, OS and PFS medians to 1e-6 days) in a third of the steps
+    rtol: float = 1e-4
     atol: float = 1e-6
     dynamics_patients: int = 6  # patients per arm whose full trajectories are kept (lowest ids)
     grid_step_days: float = 7.0
+    # population values replacing the model's (calibration, sensitivity): ((parameter, value), ...)
+    overrides: tuple = ()
+    # fitted population values: "default" (the library set of the model, if any), "none", an id or a file
+    parameter_set: str | None = "default"
 
     def key(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -61,8 +67,29 @@ def materialise(ctx: TrialContext):
         proto = parse_protocol(ctx.protocol)
         setup = get_setup(ctx.model_name)
         model = setup.build_model(proto.regimen_ids())
+        from ..calibration.parameter_set import apply_parameter_set, load_parameter_set, resolve_parameter_set
+
+        path = resolve_parameter_set(ctx.parameter_set, ctx.model_name)
+        if path is not None:
+            apply_parameter_set(model, load_parameter_set(path))
+        apply_overrides(model, dict(ctx.overrides))
         _CACHE[k] = (proto, setup, model)
     return _CACHE[k]
+
+
+def apply_overrides(model, overrides: dict[str, float]) -> None:
+    """Set population values of parameters (the median of their variability), inside their ranges."""
+    bad = []
+    for name, value in overrides.items():
+        p = model.parameters_.get(name)
+        if p is None:
+            bad.append(f"{name!r} is not a parameter of model {model.name!r}")
+        elif not (p.lower <= float(value) <= p.upper):
+            bad.append(f"{name}={value!r} is outside its plausible range [{p.lower:g}, {p.upper:g}]")
+        else:
+            p.value = float(value)
+    if bad:
+        raise ValueError("parameter overrides: " + "; ".join(bad))
 
 
 def output_grid(protocol: Protocol, step: float) -> tuple[np.ndarray, np.ndarray]:

@@ -60,6 +60,11 @@ def lesions_module(m: Model) -> None:
         fres = p("f_chemo_resistant", 0.05, "dimensionless", 0.0, 0.5, assumed(
             "fraction of cancer cells in the chemo-resistant clone at treatment start (QSPIO-TNBC creates a resistant "
             "clone at 1e-4/day; a fixed fraction is used here); 0-0.5"), normal(0.05))
+        chs = p("chemo_sensitivity", 1.0, "dimensionless", 0.01, 3.0, assumed(
+            "sensitivity of a patient's cancer cells to cytotoxic kill relative to the drug's Emax relation; the "
+            "Emax kill parameters come from cell lines and QSP-IO (therapy layer), so the clinical population "
+            "value is left to calibration; 1 = as the drug's relation says; range 0.01-3"), lognormal(0.8),
+            "relative chemosensitivity of the patient's tumour (scales the chemotherapy kill hooks)")
         fegfr = p("egfr_sensitive_fraction", 0.0, "dimensionless", 0.0, 1.0, assumed(
             "fraction of cancer cells with a TKI-sensitive EGFR mutation; 0 for EGFR wild type, about 0.9 for an "
             "EGFR-mutant patient (set per patient by the population layer)"))
@@ -96,7 +101,8 @@ def lesions_module(m: Model) -> None:
             m.process(f"capacity_growth_{site}", kKg * C * Hv, {K: 1},
                       EV["capacity_liver"] if site == "liver" else EV["capacity"])
             m.process(f"capacity_loss_{site}", kKd * K * ((C**2 + one**2) * (vol / one_mm3) ** 2) ** sp.Rational(1, 3), {K: -1}, EV["capacity"])
-            chemo = S("liver_function_delivery") * (S("chemo_kill_rate") * (1 - fres) + S("chemo_resistant_kill_rate") * fres)
+            chemo = S("liver_function_delivery") * chs * (S("chemo_kill_rate") * (1 - fres)
+                                                          + S("chemo_resistant_kill_rate") * fres)
             m.process(f"chemo_kill_{site}", chemo * C, {C: -1, Cd: 1}, EV["chemo"])
             m.process(f"targeted_kill_{site}", S("targeted_kill_rate") * fegfr * C, {C: -1, Cd: 1}, EV["targeted"])
             m.process(f"adc_kill_{site}", S("adc_kill_rate") * fb6 * C, {C: -1, Cd: 1}, EV["adc"])

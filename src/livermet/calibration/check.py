@@ -1,0 +1,117 @@
+"""`livermet calibrate check`: how well the default parameter set reproduces every mapped target.
+
+Each mapped library trial is simulated at its sample size (the published one where the library
+trial copies it) as `replicates` independent virtual cohorts (seeds seed, seed + 1, ...). The
+simulated figure is the median over the cohorts and its interval the 2.5-97.5 percentiles over them
+(with few cohorts, simply their range), so it shows what a trial of that size could have reported.
+A target is within when that figure lies inside the published 95% CI; figures published without a
+CI get the interval implied by their sample size (`ci_source: derived from n`).
+
+Liver vs no-liver contrasts: for every record that compares patients with and without liver
+metastasis, the simulated contrast must point the same way as the published one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..trial.library import resolve
+from ..trial.protocol import load_protocol
+from .evaluate import score_trial
+from .objective import Scored, score
+from .targets import mapped_trials
+
+LIVER = "liver_metastasis=yes"
+NO_LIVER = "liver_metastasis=no"
+
+
+def _combine(reps: list[Scored]) -> Scored:
+    """One scored row from the same row in several replicate cohorts."""
+    first = reps[0].row
+    sims = [r.row.get("simulated") for r in reps if r.row.get("simulated") is not None]
+    row = dict(first)
+    row["simulated"] = float(np.median(sims)) if sims else None
+    row["simulated_ci"] = [float(np.percentile(sims, 2.5)), float(np.percentile(sims, 97.5))] if sims else [None, None]
+    row["replicates"] = len(reps)
+    row["replicates_with_value"] = len(sims)
+    s = score({**row, "simulated_ci": first.get("simulated_ci")}, None)
+    # keep the published-side interval of the replicates' scoring (it depends on the trial's fallback n)
+    return Scored(row, s.z, reps[0].se_published, reps[0].ci_source, reps[0].interval)
+
+
+def contrasts(rows: list[dict]) -> list[dict]:
+    """Direction of every liver vs no-liver contrast among the rows."""
+    out = []
+    by_record: dict[str, list[dict]] = {}
+    for r in rows:
+        by_record.setdefault(r["record"], []).append(r)
+    for rec, rs in by_record.items():
+        hr = [r for r in rs if r.get("kind") == "hr" and LIVER in str(r.get("experimental"))
+              and NO_LIVER in str(r.get("control"))]
+        for r in hr:
+            if r.get("simulated") is None:
+                continue
+            pub, sim = float(r["published"]), float(r["simulated"])
+            out.append({"record": rec, "target_id": r["target_id"], "quantity": r["quantity"],
+                        "published": pub, "simulated": sim, "published_direction": _dir(np.log(pub)),
+                        "simulated_direction": _dir(np.log(sim)),
+                        "right_direction": _dir(np.log(pub)) == _dir(np.log(sim)) or _dir(np.log(pub)) == "none"})
+        med = {r.get("role"): r for r in rs if r.get("kind") == "median"}
+        if {"experimental", "control"} <= set(med) and LIVER in str(med["experimental"].get("experimental")) \
+                and NO_LIVER in str(med["control"].get("control")):
+            e, c = med["experimental"], med["control"]
+            if e.get("simulated") is None or c.get("simulated") is None:
+                continue
+            pd_ = _dir(float(e["published"]) - float(c["published"]))
+            sd_ = _dir(float(e["simulated"]) - float(c["simulated"]))
+            out.append({"record": rec, "target_id": e["target_id"], "quantity": f"{e.get('endpoint')} median, liver "
+                        "minus no liver (months)", "published": float(e["published"]) - float(c["published"]),
+                        "simulated": float(e["simulated"]) - float(c["simulated"]), "published_direction": pd_,
+                        "simulated_direction": sd_, "right_direction": pd_ == sd_})
+    return out
+
+
+def _dir(x: float) -> str:
+    return "none" if abs(x) < 1e-12 else ("up" if x > 0 else "down")
+
+
+def run_check(parameter_set: str | None = "default", *, trials: list[str] | None = None, replicates: int = 3,
+              patients: int | None = None, seed: int = 1, model_name: str = "liver", scheduler=None,
+              progress=None) -> dict:
+    trials = trials or mapped_trials(exclude=("keynote189_natural_history",))
+    rows: list[dict] = []
+    failures = 0
+    simulated = 0
+    for i, t in enumerate(trials):
+        protocol = load_protocol(resolve(t))
+        n = int(patients or protocol.sample_size)
+        reps = [score_trial(t, {}, n, seed + r, model_name=model_name, parameter_set=parameter_set,
+                            scheduler=scheduler) for r in range(replicates)]
+        failures += sum(x.failures for x in reps)
+        simulated += n * replicates
+        for j in range(len(reps[0].scored)):
+            s = _combine([x.scored[j] for x in reps])
+            if s.ci_source == "none" or s.row.get("kind") is None:
+                continue
+            rows.append({"id": s.row["target_id"], "record": s.row["record"], "trial_id": t,
+                         "endpoint": s.row["quantity"], "kind": s.row["kind"], "role": s.row.get("role"),
+                         "experimental": s.row.get("experimental"), "control": s.row.get("control"),
+                         "observed": s.row["published"], "ci": list(s.interval) if s.interval else None,
+                         "ci_source": s.ci_source, "simulated": s.row["simulated"],
+                         "simulated_ci": s.row["simulated_ci"], "z": s.z, "within": bool(s.within),
+                         "quantity": s.row["quantity"], "published": s.row["published"],
+                         "target_id": s.row["target_id"]})
+        if progress:
+            progress(i + 1, len(trials), t)
+    within = sum(r["within"] for r in rows)
+    con = contrasts(rows)
+    public = ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source", "simulated",
+              "simulated_ci", "z", "within")
+    return {"targets": len(rows), "within_ci": int(within),
+            "fraction_within_ci": within / len(rows) if rows else None,
+            "within_published_ci": int(sum(r["within"] for r in rows if r["ci_source"] == "published")),
+            "with_published_ci": int(sum(r["ci_source"] == "published" for r in rows)),
+            "contrasts": con, "contrasts_right_direction": int(sum(c["right_direction"] for c in con)),
+            "replicates": replicates, "patients_simulated": simulated, "solver_failures": failures,
+            "parameter_set": parameter_set, "trials": trials,
+            "rows": [{k: r[k] for k in public} for r in rows]}

@@ -1,0 +1,233 @@
+"""`livermet calibrate targets|run|check|crossval|report`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from ..cli_util import emit_json
+
+console = Console(stderr=True)
+calibrate_app = typer.Typer(help="Calibration to the published targets (shared/calibration/targets.csv).",
+                            no_args_is_help=True)
+JSON = typer.Option(False, "--json", help="Print one JSON object with stable keys.")
+
+
+def _fail(msg: str) -> None:
+    console.print(f"[red]error:[/] {msg}")
+    raise typer.Exit(2)
+
+
+class _Bar:
+    def __init__(self, label: str, total: int, enabled: bool = True):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.enabled = enabled
+        if enabled:
+            self.p = Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
+                              TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console)
+            self.p.start()
+            self.task = self.p.add_task(label, total=total, info="")
+
+    def update(self, done: int, total: int, info: str) -> None:
+        if self.enabled:
+            self.p.update(self.task, completed=done, total=total, info=info)
+
+    def close(self) -> None:
+        if self.enabled:
+            self.p.stop()
+
+
+@calibrate_app.command("targets")
+def targets_command(json_out: bool = JSON) -> None:
+    """Every target record and the library trials that simulate it (mapped) or why not (unmapped)."""
+    from .targets import targets_summary
+
+    s = targets_summary()
+    if json_out:
+        emit_json(s)
+        return
+    from rich.table import Table
+
+    t = Table("target", "record", "statistic", "trials", "mapped")
+    for r in s["targets"]:
+        t.add_row(r["target_id"], r["record"], r["statistic"], ", ".join(r["trials"]),
+                  "yes" if r["mapped"] else f"no: {r['why_unmapped']}")
+    Console().print(t)
+    console.print(f"{s['mapped_records']} of {s['records']} records mapped; rows mapped: {', '.join(s['mapped_rows'])}")
+
+
+@calibrate_app.command("run")
+def run_command(
+    spec: str = typer.Option("liver", "--spec", help="A calibration spec of the library or a YAML file."),
+    out: Path = typer.Option(Path("livermet-output/calibration"), "--out", "-o", help="Run folder (checkpoint)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue a killed run in --out."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address; default in-process."),
+    max_evaluations: int = typer.Option(None, "--max-evaluations", min=1, help="Override the spec's budget."),
+    patients: int = typer.Option(None, "--patients", min=10, help="Override the spec's patients per trial."),
+    install: bool = typer.Option(False, "--install", help="Write the fitted set into the package's library (the "
+                                 "default parameter set of the model), with the next version number."),
+    json_out: bool = JSON,
+) -> None:
+    """Fit the spec's parameters to every mapped target; writes parameter_set.yaml into --out."""
+    from ..trial.models import get_setup
+    from .fit import SpecError, load_spec, parameter_set_from_fit, run_calibration
+    from .parameter_set import LIBRARY, load_parameter_set, write_parameter_set
+
+    try:
+        s = load_spec(spec)
+    except SpecError as exc:
+        _fail(str(exc))
+    upd = {}
+    if max_evaluations:
+        upd["max_evaluations"] = max_evaluations
+    if patients:
+        upd["patients_per_trial"] = patients
+    s = s.model_copy(update=upd)
+    bar = _Bar(f"calibrate {s.id}", s.max_evaluations, enabled=True)
+    try:
+        res = run_calibration(s, out, resume=resume, scheduler=scheduler,
+                              progress=lambda i, n, nll, best: bar.update(i, n, f"nll {nll:.1f}, best {best:.1f}"))
+    except (FileExistsError, SpecError, ValueError) as exc:
+        bar.close()
+        _fail(str(exc))
+    bar.close()
+    target = LIBRARY / f"{s.model}.yaml"
+    version = 1
+    if target.exists():
+        version = int(load_parameter_set(target).get("version", 0)) + 1
+    pset = parameter_set_from_fit(res, version, get_setup(s.model).model_factory().hash())
+    path = write_parameter_set(Path(out) / "parameter_set.yaml", pset)
+    if install:
+        write_parameter_set(target, pset)
+    summary = {"spec": s.id, "out": str(out), "parameter_set": str(path), "installed": str(target) if install else None,
+               "version": version, "start_nll": res.start_nll, "best_nll": res.best_nll,
+               "evaluations": len(res.evaluations), "simulated": res.simulated, "reused": res.reused,
+               "wall_s": round(res.wall_s, 1), "values": res.best, "fitted_ranges": res.fitted_ranges()}
+    if json_out:
+        emit_json(summary)
+        return
+    console.print(f"objective {res.start_nll:.2f} -> {res.best_nll:.2f} in {len(res.evaluations)} evaluations "
+                  f"({res.simulated} simulated, {res.reused} from the checkpoint); parameter set: {path}")
+    for k, v in res.best.items():
+        console.print(f"  {k} = {v:g}  (range within 1.92 of the best: {summary['fitted_ranges'][k]})")
+
+
+@calibrate_app.command("check")
+def check_command(
+    parameter_set: str = typer.Option("default", "--parameter-set", help="'default', 'none', an id or a YAML file."),
+    trials: str = typer.Option(None, "--trials", help="Comma-separated library trials (default: every mapped one)."),
+    replicates: int = typer.Option(3, "--replicates", min=1, help="Virtual cohorts per trial."),
+    patients: int = typer.Option(None, "--patients", min=10, help="Patients per cohort (default: the trial's size)."),
+    seed: int = typer.Option(1, "--seed"),
+    model: str = typer.Option("liver", "--model"),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address; default in-process."),
+    out: Path = typer.Option(None, "--out", help="Also write the JSON here (input of `calibrate report`)."),
+    json_out: bool = JSON,
+) -> None:
+    """Simulate every mapped target with a parameter set and say which fall inside their published 95% CI."""
+    from .check import run_check
+    from .parameter_set import ParameterSetError, load_parameter_set, resolve_parameter_set
+
+    try:  # a bad parameter set fails before any simulation
+        path = resolve_parameter_set(parameter_set, model)
+        if path is not None:
+            load_parameter_set(path)
+    except ParameterSetError as exc:
+        _fail(str(exc))
+    tl = [t.strip() for t in trials.split(",")] if trials else None
+    bar = _Bar("check", len(tl) if tl else 0)
+    try:
+        res = run_check(parameter_set, trials=tl, replicates=replicates, patients=patients, seed=seed,
+                        model_name=model, scheduler=scheduler, progress=lambda i, n, t: bar.update(i, n, t))
+    except (ParameterSetError, FileNotFoundError, ValueError, KeyError) as exc:
+        bar.close()
+        _fail(str(exc))
+    bar.close()
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(res, indent=1, default=float))
+    if json_out:
+        emit_json(res)
+        return
+    from rich.table import Table
+
+    t = Table("id", "trial", "endpoint", "observed", "95% CI", "simulated", "sim. interval", "within")
+    f = lambda x: "-" if x is None else f"{x:.3g}"  # noqa: E731
+    for r in res["rows"]:
+        t.add_row(r["id"], r["trial_id"], r["endpoint"], f(r["observed"]),
+                  f"{f(r['ci'][0])}-{f(r['ci'][1])}" + ("" if r["ci_source"] == "published" else " (from n)"),
+                  f(r["simulated"]), f"{f(r['simulated_ci'][0])}-{f(r['simulated_ci'][1])}",
+                  "yes" if r["within"] else "no")
+    Console().print(t)
+    console.print(f"{res['within_ci']} of {res['targets']} within CI ({100 * (res['fraction_within_ci'] or 0):.0f}%); "
+                  f"liver vs no-liver contrasts in the right direction: {res['contrasts_right_direction']} of "
+                  f"{len(res['contrasts'])}")
+
+
+@calibrate_app.command("crossval")
+def crossval_command(
+    spec: str = typer.Option("liver", "--spec"),
+    out: Path = typer.Option(Path("livermet-output/crossval"), "--out", "-o"),
+    trials: str = typer.Option(None, "--trials", help="Comma-separated trials to leave out (default: all)."),
+    max_evaluations: int = typer.Option(None, "--max-evaluations", min=1, help="Budget of each fold's fit."),
+    patients: int = typer.Option(None, "--patients", min=10),
+    scheduler: str = typer.Option(None, "--scheduler"),
+    json_out: bool = JSON,
+) -> None:
+    """Leave-one-trial-out cross-validation: fit without a trial, then predict its targets."""
+    from .fit import SpecError, leave_one_trial_out, load_spec
+
+    try:
+        s = load_spec(spec)
+    except SpecError as exc:
+        _fail(str(exc))
+    if patients:
+        s = s.model_copy(update={"patients_per_trial": patients})
+    tl = [t.strip() for t in trials.split(",")] if trials else None
+    res = leave_one_trial_out(s, out, tl, max_evaluations=max_evaluations, scheduler=scheduler)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    (Path(out) / "crossval.json").write_text(json.dumps(res, indent=1, default=float))
+    if json_out:
+        emit_json(res)
+        return
+    for fold in res["folds"]:
+        console.print(f"{fold['trial']}: {fold['within']} of {fold['targets']} held-out targets within CI "
+                      f"(held-out nll {fold['heldout_nll']:.2f})")
+
+
+@calibrate_app.command("report")
+def report_command(
+    check: Path = typer.Option(..., "--check", help="JSON of `calibrate check --out`."),
+    parameter_set: str = typer.Option("default", "--parameter-set"),
+    crossval: Path = typer.Option(None, "--crossval", help="crossval.json of `calibrate crossval`."),
+    sensitivity: Path = typer.Option(None, "--sensitivity", help="JSON of `livermet sensitivity`."),
+    out: Path = typer.Option(Path("livermet-output/calibration/report.html"), "--out", "-o"),
+    model: str = typer.Option("liver", "--model"),
+    json_out: bool = JSON,
+) -> None:
+    """The calibration report (HTML, offline): predicted vs observed, cross-validation, fitted ranges,
+    sensitivity ranking."""
+    from .parameter_set import ParameterSetError, load_parameter_set, resolve_parameter_set
+    from .report import write_report
+
+    def read(p):
+        if p is None:
+            return None
+        if not Path(p).exists():
+            _fail(f"{p}: no such file")
+        return json.loads(Path(p).read_text())
+
+    try:
+        path = resolve_parameter_set(parameter_set, model)
+        pset = load_parameter_set(path) if path else None
+    except ParameterSetError as exc:
+        _fail(str(exc))
+    html = write_report(out, read(check), pset, read(crossval), read(sensitivity))
+    if json_out:
+        emit_json({"report": str(html)})
+    else:
+        console.print(f"report: {html}")

@@ -1,0 +1,298 @@
+"""`livermet calibrate run`: fit population values to the mapped targets.
+
+The search works in the unit cube of the chosen parameters (log or linear within each one's
+range): a Latin-hypercube design (scipy.stats.qmc) plus the model's current values, then bounded
+Nelder-Mead (scipy.optimize) from the best point. Every virtual trial of every evaluation uses the
+same seed (common random numbers), so the objective is a deterministic function of the values and
+the search is repeatable.
+
+Checkpoint and resume: each evaluation is appended to `evaluations.jsonl` in the run folder as
+soon as it is done. A resumed run replays the same deterministic search and takes every evaluation
+already on file from it instead of simulating again, so it ends where an uninterrupted run would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from scipy.optimize import minimize
+from scipy.stats import qmc
+
+from .evaluate import Evaluation, evaluate
+from .targets import mapped_trials
+
+SPECS = Path(__file__).resolve().parents[1] / "library" / "calibration"
+PROFILE_NLL = 1.92  # half the 95% chi-square quantile with 1 degree of freedom
+
+
+class FitParameter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    lower: float
+    upper: float
+    scale: str = Field("log", pattern="^(log|linear)$")
+    why: str = ""
+
+    @field_validator("upper")
+    @classmethod
+    def _order(cls, v, info):
+        if "lower" in info.data and not v > info.data["lower"]:
+            raise ValueError("upper must be above lower")
+        return v
+
+
+class CalibrationSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    model: str = "liver"
+    description: str = ""
+    trials: list[str] | str = "all"
+    exclude_trials: list[str] = []
+    patients_per_trial: int = Field(150, ge=10)
+    seed: int = 20261202
+    initial_design: int = Field(8, ge=0)
+    max_evaluations: int = Field(40, ge=1)
+    parameters: list[FitParameter] = Field(min_length=1)
+
+    def trial_ids(self) -> list[str]:
+        base = mapped_trials() if self.trials == "all" else list(self.trials)
+        return [t for t in base if t not in self.exclude_trials]
+
+    def to_unit(self, values: dict[str, float]) -> np.ndarray:
+        u = []
+        for p in self.parameters:
+            v = min(max(values[p.name], p.lower), p.upper)
+            u.append((math.log(v / p.lower) / math.log(p.upper / p.lower)) if p.scale == "log"
+                     else (v - p.lower) / (p.upper - p.lower))
+        return np.asarray(u)
+
+    def from_unit(self, u) -> dict[str, float]:
+        out = {}
+        for p, x in zip(self.parameters, np.clip(np.asarray(u, float), 0.0, 1.0)):
+            v = p.lower * (p.upper / p.lower) ** x if p.scale == "log" else p.lower + x * (p.upper - p.lower)
+            out[p.name] = float(f"{v:.6g}")  # 6 significant digits: the key of the evaluation cache
+        return out
+
+
+class SpecError(ValueError):
+    pass
+
+
+def load_spec(name_or_file: str) -> CalibrationSpec:
+    p = Path(name_or_file)
+    if not (p.suffix in (".yaml", ".yml") and p.exists()):
+        p = SPECS / f"{name_or_file}.yaml"
+        if not p.exists():
+            raise SpecError(f"{name_or_file!r} is neither a YAML file nor a calibration spec of the library "
+                            f"({', '.join(x.stem for x in SPECS.glob('*.yaml'))})")
+    try:
+        return CalibrationSpec.model_validate(yaml.safe_load(p.read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        probs = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise SpecError(f"{p}: {probs}") from None
+
+
+def check_spec_against_model(spec: CalibrationSpec, model) -> None:
+    bad = []
+    for p in spec.parameters:
+        mp = model.parameters_.get(p.name)
+        if mp is None:
+            bad.append(f"parameters.{p.name}: not a parameter of model {spec.model!r}")
+        elif p.lower < mp.lower or p.upper > mp.upper:
+            bad.append(f"parameters.{p.name}: range [{p.lower:g}, {p.upper:g}] leaves the model's plausible range "
+                       f"[{mp.lower:g}, {mp.upper:g}]")
+    if bad:
+        raise SpecError(f"calibration spec {spec.id}: " + "; ".join(bad))
+
+
+def _key(values: dict[str, float]) -> str:
+    return json.dumps(values, sort_keys=True)
+
+
+@dataclass
+class FitResult:
+    spec: CalibrationSpec
+    best: dict[str, float]
+    best_nll: float
+    start_nll: float
+    evaluations: list[dict] = field(default_factory=list)
+    simulated: int = 0
+    reused: int = 0
+    wall_s: float = 0.0
+
+    def fitted_ranges(self) -> dict[str, list[float]]:
+        near = [e for e in self.evaluations if e["nll"] <= self.best_nll + PROFILE_NLL]
+        return {p.name: [min(e["values"][p.name] for e in near), max(e["values"][p.name] for e in near)]
+                for p in self.spec.parameters}
+
+
+class Checkpoint:
+    def __init__(self, out: Path):
+        self.path = out / "evaluations.jsonl"
+        self.cache: dict[str, dict] = {}
+        if self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    try:
+                        rec = json.loads(line)
+                    except json.JSONDecodeError:  # a line cut by a kill: simulate it again
+                        continue
+                    self.cache[_key(rec["values"])] = rec
+
+    def append(self, rec: dict) -> None:
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(rec, default=float) + "\n")
+        self.cache[_key(rec["values"])] = rec
+
+
+def _record(ev: Evaluation, wall: float) -> dict:
+    return {"values": ev.values, "nll": ev.nll, "wall_s": round(wall, 3),
+            "trials": {t.trial: {"nll": t.nll, "failures": t.failures} for t in ev.trials},
+            "rows": [{k: r.get(k) for k in ("trial_id", "target_id", "record", "kind", "role", "quantity",
+                                           "published", "published_ci", "simulated", "simulated_ci", "z",
+                                           "ci_source", "interval", "within")} for r in ev.rows()]}
+
+
+def spec_hash(spec: CalibrationSpec) -> str:
+    return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()[:16]
+
+
+def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = False, scheduler=None,
+                    progress: Callable[[int, int, float, float], None] | None = None,
+                    published: dict[str, list[dict]] | None = None, _stop_after: int | None = None) -> FitResult:
+    """Fit `spec`; checkpoint in `out`. Raises FileExistsError if `out` holds another run and not resume."""
+    from ..trial.models import get_setup
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    meta_path = out / "calibration.json"
+    h = spec_hash(spec)
+    if meta_path.exists():
+        old = json.loads(meta_path.read_text())
+        if not resume:
+            raise FileExistsError(f"{out} already holds a calibration run; use --resume or another --out")
+        if old.get("spec_hash") != h:
+            raise FileExistsError(f"cannot resume {out}: it was started with another spec ({old.get('spec_id')})")
+    model = get_setup(spec.model).model_factory()
+    check_spec_against_model(spec, model)
+    trials = spec.trial_ids()
+    start = {p.name: min(max(model.parameters_[p.name].value, p.lower), p.upper) for p in spec.parameters}
+    meta = {"spec_id": spec.id, "spec_hash": h, "trials": trials, "status": "running",
+            "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    meta_path.write_text(json.dumps(meta, indent=1))
+    (out / "spec.yaml").write_text(yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False))
+    ck = Checkpoint(out)
+    t0 = time.perf_counter()
+    counts = {"sim": 0, "reused": 0}
+    seen: list[dict] = []
+
+    class _Stop(Exception):
+        pass
+
+    def f(u) -> float:
+        values = spec.from_unit(u)
+        k = _key(values)
+        if k in ck.cache:
+            rec = ck.cache[k]
+            counts["reused"] += 1
+        else:
+            if _stop_after is not None and counts["sim"] >= _stop_after:
+                raise _Stop
+            t = time.perf_counter()
+            ev = evaluate(values, trials, spec.patients_per_trial, spec.seed, model_name=spec.model,
+                          parameter_set=None, scheduler=scheduler, published=published)
+            rec = _record(ev, time.perf_counter() - t)
+            ck.append(rec)
+            counts["sim"] += 1
+        if not any(_key(e["values"]) == k for e in seen):
+            seen.append(rec)
+        if progress:
+            progress(len(seen), spec.max_evaluations, rec["nll"], min(e["nll"] for e in seen))
+        return rec["nll"]
+
+    budget_left = lambda: spec.max_evaluations - len(seen)  # noqa: E731
+    try:
+        f(spec.to_unit(start))
+        if spec.initial_design:
+            design = qmc.LatinHypercube(d=len(spec.parameters), seed=spec.seed).random(spec.initial_design)
+            for u in design:
+                if budget_left() <= 0:
+                    break
+                f(u)
+        if budget_left() > 0:
+            best_u = spec.to_unit(min(seen, key=lambda e: e["nll"])["values"])
+            k = len(spec.parameters)
+            simplex = np.vstack([best_u] + [np.clip(best_u + 0.15 * np.eye(k)[i] * (1 if best_u[i] < 0.85 else -1),
+                                                    0, 1) for i in range(k)])
+            minimize(f, best_u, method="Nelder-Mead", bounds=[(0.0, 1.0)] * k,
+                     options={"maxfev": budget_left(), "initial_simplex": simplex, "xatol": 0.01, "fatol": 0.05})
+    except _Stop:
+        meta["status"] = "stopped"
+        meta_path.write_text(json.dumps(meta, indent=1))
+        raise KeyboardInterrupt("stopped after the requested number of evaluations (test hook)") from None
+    best = min(seen, key=lambda e: e["nll"])
+    res = FitResult(spec, best["values"], best["nll"], seen[0]["nll"], seen, counts["sim"], counts["reused"],
+                    time.perf_counter() - t0)
+    meta.update({"status": "complete", "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                 "best_nll": res.best_nll, "start_nll": res.start_nll, "evaluations": len(seen)})
+    meta_path.write_text(json.dumps(meta, indent=1))
+    return res
+
+
+def parameter_set_from_fit(res: FitResult, version: int, model_hash: str) -> dict:
+    """The versioned parameter set of a fit: every fitted parameter with the targets it was fitted to."""
+    from .. import __version__ as lm_version
+
+    targets = sorted({r["target_id"] for r in res.evaluations[0]["rows"] if r.get("z") is not None},
+                     key=lambda x: int(x[1:]))
+    ranges = res.fitted_ranges()
+    return {
+        "id": res.spec.id, "version": int(version), "model": res.spec.model, "model_hash": model_hash,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "livermet_version": lm_version,
+        "method": "Latin hypercube + bounded Nelder-Mead on the Gaussian log-likelihood of the published "
+                  "figures (livermet.calibration.objective), common random numbers",
+        "spec_hash": spec_hash(res.spec), "trials": res.spec.trial_ids(), "targets": targets,
+        "patients_per_trial": res.spec.patients_per_trial, "seed": res.spec.seed,
+        "objective": {"start_nll": round(res.start_nll, 4), "best_nll": round(res.best_nll, 4),
+                      "evaluations": len(res.evaluations)},
+        "parameters": {p.name: {"value": res.best[p.name], "searched": [p.lower, p.upper], "scale": p.scale,
+                                "fitted_range": ranges[p.name], "targets": targets, "why": p.why}
+                       for p in res.spec.parameters},
+    }
+
+
+def leave_one_trial_out(spec: CalibrationSpec, out: str | Path, trials: list[str] | None = None, *,
+                        max_evaluations: int | None = None, resume: bool = False, scheduler=None,
+                        progress=None) -> dict:
+    """Cross-validation by trial: fit without each trial (its own resumable run in out/<trial>), then
+    predict that trial's targets with the values fitted without it."""
+    from .evaluate import score_trial
+
+    out = Path(out)
+    folds = []
+    for t in trials or spec.trial_ids():
+        sub = spec.model_copy(update={"id": f"{spec.id}_without_{t}", "exclude_trials": [*spec.exclude_trials, t],
+                                      "max_evaluations": max_evaluations or spec.max_evaluations})
+        res = run_calibration(sub, out / t, resume=resume or (out / t / "calibration.json").exists(),
+                              scheduler=scheduler, progress=progress)
+        pred = score_trial(t, res.best, spec.patients_per_trial, spec.seed, model_name=spec.model,
+                           parameter_set=None, scheduler=scheduler)
+        rows = [{"target_id": s.row["target_id"], "quantity": s.row["quantity"], "published": s.row["published"],
+                 "interval": list(s.interval) if s.interval else None, "simulated": s.row.get("simulated"),
+                 "z": s.z, "within": s.within} for s in pred.scored if s.ci_source != "none"]
+        scored = [r for r in rows if r["within"] is not None]
+        folds.append({"trial": t, "fitted": res.best, "train_nll": res.best_nll, "heldout_nll": pred.nll,
+                      "rows": rows, "within": sum(bool(r["within"]) for r in scored), "targets": len(scored)})
+    n = sum(f["targets"] for f in folds)
+    return {"spec": spec.id, "folds": folds, "targets": n, "within": sum(f["within"] for f in folds),
+            "fraction_within": (sum(f["within"] for f in folds) / n) if n else None}

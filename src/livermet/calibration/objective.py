@@ -1,0 +1,111 @@
+"""The calibration objective: a Gaussian log-likelihood of each published figure given the simulated
+one, on the scale where its sampling error is close to normal.
+
+- medians and hazard ratios: log scale; the published standard error comes from the published 95%
+  CI, (ln upper - ln lower) / (2 x 1.96); without a CI, from the number of patients, as the
+  standard error of a log median (1/sqrt(d)) or of a log hazard ratio (sqrt(1/d1 + 1/d2)) with d
+  events, taking d = 0.7 n (assumed: about 70% of patients have had the event at a trial's final
+  analysis, the maturity of the OS analyses in the targets table);
+- rates and proportions: probability scale, binomial standard error sqrt(p (1 - p) / n) unless the
+  CI is given.
+
+The simulated figure has its own sampling error (a virtual cohort is finite); both are added in
+quadrature, so z = (simulated - published) / sqrt(se_pub^2 + se_sim^2) and the negative
+log-likelihood is sum(z^2) / 2. A published figure with neither CI nor sample size is not used.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+Z95 = 1.959963984540054
+EVENT_FRACTION = 0.7  # assumed; see the module text
+NOT_REACHED_Z = 3.0  # simulated median not reached while the published one was: 3 standard errors off
+
+
+@dataclass
+class Scored:
+    row: dict
+    z: float | None
+    se_published: float | None
+    ci_source: str  # "published", "derived from n", or "none"
+    interval: tuple[float, float] | None  # the published (or derived) 95% interval, natural scale
+
+    @property
+    def nll(self) -> float:
+        return 0.0 if self.z is None else 0.5 * self.z * self.z
+
+    @property
+    def within(self) -> bool | None:
+        sim = self.row.get("simulated")
+        if self.interval is None or sim is None:
+            return None
+        return bool(self.interval[0] <= sim <= self.interval[1])
+
+
+def _ci(v) -> tuple[float, float] | None:
+    if not v or len(v) != 2 or v[0] is None or v[1] is None:
+        return None
+    return float(v[0]), float(v[1])
+
+
+def _log_scale(kind: str) -> bool:
+    return kind in ("median", "hr")
+
+
+def _to_scale(kind: str, x: float) -> float:
+    return math.log(x) if _log_scale(kind) else x / 100.0
+
+
+def _from_scale(kind: str, x: float) -> float:
+    return math.exp(x) if _log_scale(kind) else 100.0 * x
+
+
+def _se_from_ci(kind: str, ci) -> float | None:
+    c = _ci(ci)
+    if c is None or (_log_scale(kind) and min(c) <= 0):
+        return None
+    lo, hi = _to_scale(kind, c[0]), _to_scale(kind, c[1])
+    return (hi - lo) / (2 * Z95) if hi > lo else None
+
+
+def _se_from_n(kind: str, value: float, n: float | None) -> float | None:
+    if not n or n <= 0:
+        return None
+    if kind == "median":
+        return 1.0 / math.sqrt(EVENT_FRACTION * n)
+    if kind == "hr":  # n is the total of both groups, split evenly
+        d = EVENT_FRACTION * n / 2
+        return math.sqrt(2.0 / d)
+    p = min(max(value / 100.0, 0.01), 0.99)
+    return math.sqrt(p * (1 - p) / n)
+
+
+def score(row: dict, fallback_n: float | None = None) -> Scored:
+    """Score one row of `trial_summary.compare_published` (it has kind, published, published_ci,
+    published_n, simulated, simulated_ci, n)."""
+    kind = row.get("kind")
+    pub = row.get("published")
+    if kind is None or pub is None or not isinstance(pub, int | float) or (_log_scale(kind) and pub <= 0):
+        return Scored(row, None, None, "none", None)
+    se_p = _se_from_ci(kind, row.get("published_ci"))
+    source = "published"
+    if se_p is None:
+        se_p = _se_from_n(kind, pub, row.get("published_n") or fallback_n)
+        source = "derived from n"
+    if se_p is None:
+        return Scored(row, None, None, "none", None)
+    centre = _to_scale(kind, pub)
+    interval = _ci(row.get("published_ci")) if source == "published" else \
+        (_from_scale(kind, centre - Z95 * se_p), _from_scale(kind, centre + Z95 * se_p))
+    sim = row.get("simulated")
+    if sim is None or (_log_scale(kind) and sim <= 0):
+        return Scored(row, NOT_REACHED_Z, se_p, source, interval)
+    se_s = _se_from_ci(kind, row.get("simulated_ci")) or _se_from_n(kind, sim, row.get("n")) or 0.0
+    z = (_to_scale(kind, sim) - centre) / math.sqrt(se_p**2 + se_s**2)
+    return Scored(row, z, se_p, source, interval)
+
+
+def negative_log_likelihood(scored: list[Scored]) -> float:
+    return float(sum(s.nll for s in scored))

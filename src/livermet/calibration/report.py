@@ -1,0 +1,146 @@
+"""The calibration report: one offline HTML file with predicted vs observed for every target,
+liver vs no-liver contrasts, leave-one-trial-out results, fitted values and ranges, and the
+sensitivity ranking."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+from ..report.html import CSS, _table
+
+
+def _f(x, d: int = 3) -> str:
+    return "-" if x is None else f"{x:.{d}g}"
+
+
+def target_forest(rows: list[dict]) -> go.Figure:
+    """Observed (with its 95% CI) and simulated (with the interval over virtual cohorts) per target,
+    each on its own scale relative to the observed value (ratio for medians and HRs, difference for rates)."""
+    labels, obs_lo, obs_hi, sim, sim_lo, sim_hi, colour = [], [], [], [], [], [], []
+    for r in rows:
+        ratio = r["kind"] in ("median", "hr")
+        o = r["observed"]
+
+        def rel(x):
+            if x is None:
+                return None
+            return x / o if ratio else x - o
+
+        labels.append(f"{r['id']} {r['trial_id']}: {r['endpoint']}"[:90])
+        ci = r["ci"] or [None, None]
+        obs_lo.append(rel(ci[0]))
+        obs_hi.append(rel(ci[1]))
+        sim.append(rel(r["simulated"]))
+        s_ci = r.get("simulated_ci") or [None, None]
+        sim_lo.append(rel(s_ci[0]))
+        sim_hi.append(rel(s_ci[1]))
+        colour.append("#2a7" if r["within"] else "#c33")
+    y = list(range(len(rows)))
+    fig = go.Figure()
+    for i in y:
+        if obs_lo[i] is not None and obs_hi[i] is not None:
+            fig.add_trace(go.Scatter(x=[obs_lo[i], obs_hi[i]], y=[i, i], mode="lines", line={"color": "#888",
+                                     "width": 6}, opacity=0.5, showlegend=i == 0, name="published 95% CI",
+                                     hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=sim, y=y, mode="markers", marker={"color": colour, "size": 9}, name="simulated (median of cohorts)",
+        error_x={"type": "data", "symmetric": False,
+                 "array": [None if h is None or s is None else h - s for h, s in zip(sim_hi, sim)],
+                 "arrayminus": [None if lo is None or s is None else s - lo for lo, s in zip(sim_lo, sim)]},
+        text=labels, hovertemplate="%{text}<br>relative: %{x:.3f}<extra></extra>"))
+    fig.update_layout(title="Simulated vs published, relative to the published value (ratio for medians and "
+                      "HRs, difference in proportion for rates)", template="plotly_white",
+                      height=max(400, 22 * len(rows) + 120), yaxis={"tickvals": y, "ticktext": labels,
+                                                                     "autorange": "reversed"},
+                      xaxis={"title": "simulated / published (medians, HR) or simulated - published (rates)"},
+                      margin={"l": 420})
+    fig.add_vline(x=1.0, line_dash="dot", line_color="#555")
+    return fig
+
+
+def sensitivity_figure(sens: dict) -> go.Figure | None:
+    mech = sens.get("mechanisms") or {}
+    if not mech:
+        return None
+    fig = go.Figure()
+    for output, ranks in mech.items():
+        fig.add_trace(go.Bar(x=[r["module"] for r in ranks], y=[r["score"] for r in ranks], name=output))
+    fig.update_layout(title=f"Mechanism ranking ({sens.get('method')})", barmode="group", template="plotly_white",
+                      yaxis={"title": "normalised importance"})
+    return fig
+
+
+def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: dict | None) -> str:
+    body = ["<h1>livermet calibration report</h1>",
+            "<p class='warn'>Research use only. Simulated values are shown as simulated; nothing is adjusted "
+            "after simulation. Calibration used only shared/calibration/targets.csv.</p>"]
+    figs: list[go.Figure] = []
+    if check:
+        rows = check["rows"]
+        body += ["<h2>Goodness of fit</h2>",
+                 f"<p><b>{check['within_ci']} of {check['targets']}</b> mapped targets within their 95% interval "
+                 f"({100 * (check['fraction_within_ci'] or 0):.0f}%); of the {check['with_published_ci']} with a "
+                 f"published CI, {check['within_published_ci']} within. Liver vs no-liver contrasts in the published "
+                 f"direction: {check['contrasts_right_direction']} of {len(check['contrasts'])}. Parameter set: "
+                 f"<code>{html.escape(str(check.get('parameter_set')))}</code>; {check['replicates']} virtual "
+                 f"cohort(s) per trial at its sample size; {check['solver_failures']} solver failure(s).</p>"]
+        figs.append(target_forest(rows))
+        body.append("__FIG0__")
+        body.append(_table(["target", "trial", "endpoint", "observed", "95% interval", "interval from",
+                            "simulated", "over cohorts", "z", "within"],
+                           [[r["id"], r["trial_id"], r["endpoint"], _f(r["observed"]),
+                             f"{_f((r['ci'] or [None])[0])}-{_f((r['ci'] or [None, None])[1])}", r["ci_source"],
+                             _f(r["simulated"]), f"{_f(r['simulated_ci'][0])}-{_f(r['simulated_ci'][1])}",
+                             _f(r["z"], 2), "yes" if r["within"] else "no"] for r in rows]))
+        body += ["<h3>Liver vs no-liver contrasts</h3>",
+                 _table(["target", "quantity", "published", "simulated", "right direction"],
+                        [[c["target_id"], c["quantity"], _f(c["published"]), _f(c["simulated"]),
+                          "yes" if c["right_direction"] else "no"] for c in check["contrasts"]])]
+    if pset:
+        body += ["<h2>Fitted parameters</h2>",
+                 f"<p>Parameter set <code>{html.escape(pset['id'])}</code> version {pset['version']} "
+                 f"({html.escape(str(pset.get('created')))}); {html.escape(str(pset.get('method')))}; objective "
+                 f"{pset.get('objective')}.</p>",
+                 _table(["parameter", "value", "searched", "range within 1.92 log-likelihood of the best", "why"],
+                        [[k, _f(v["value"], 4), f"{_f(v['searched'][0])}-{_f(v['searched'][1])}",
+                          f"{_f(v['fitted_range'][0])}-{_f(v['fitted_range'][1])}", v.get("why", "")]
+                         for k, v in pset["parameters"].items()]),
+                 f"<p class='note'>Targets used: {html.escape(', '.join(pset.get('targets', [])))}.</p>"]
+    if crossval:
+        body += ["<h2>Leave-one-trial-out cross-validation</h2>",
+                 f"<p>{crossval['within']} of {crossval['targets']} held-out targets within their interval.</p>",
+                 _table(["left out", "held-out targets within", "held-out nll", "training nll", "fitted without it"],
+                        [[f["trial"], f"{f['within']} of {f['targets']}", _f(f["heldout_nll"]), _f(f["train_nll"]),
+                          ", ".join(f"{k}={_f(v)}" for k, v in f["fitted"].items())] for f in crossval["folds"]])]
+    if sens:
+        fig = sensitivity_figure(sens)
+        body += ["<h2>Global sensitivity</h2>",
+                 f"<p>{html.escape(str(sens.get('method')))}: {sens.get('evaluations')} evaluations.</p>"]
+        if fig is not None:
+            figs.append(fig)
+            body.append(f"__FIG{len(figs) - 1}__")
+        for output, ranks in (sens.get("mechanisms") or {}).items():
+            body += [f"<h3>{html.escape(output)}</h3>",
+                     _table(["mechanism (module)", "score"], [[r["module"], _f(r["score"])] for r in ranks])]
+    text = "\n".join(body)
+    for k, fig in enumerate(figs):
+        text = text.replace(f"__FIG{k}__", "<div class='figure'>" + fig.to_html(
+            full_html=False, include_plotlyjs=(k == 0), div_id=f"fig-cal-{k}",
+            config={"displaylogo": False, "responsive": True}) + "</div>")
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>livermet calibration</title>"
+            f"<style>{CSS}</style></head><body>{text}</body></html>")
+
+
+def write_report(path: str | Path, check: dict | None, pset: dict | None, crossval: dict | None = None,
+                 sens: dict | None = None) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(check, pset, crossval, sens), encoding="utf-8")
+    return path
+
+
+__all__ = ["json", "render", "write_report"]

@@ -1,0 +1,202 @@
+"""Calibration: targets as data, the objective, parameter sets, the fit with checkpoint and resume,
+synthetic parameter recovery, `calibrate check`, the CLI and the report (on the trial layer's toy model)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from livermet.calibration.check import run_check
+from livermet.calibration.evaluate import score_trial
+from livermet.calibration.fit import CalibrationSpec, SpecError, load_spec, run_calibration
+from livermet.calibration.objective import Z95, score
+from livermet.calibration.parameter_set import (ParameterSetError, apply_parameter_set, load_parameter_set,
+                                                write_parameter_set)
+from livermet.calibration.targets import targets_summary
+from livermet.cli import app
+from livermet.trial.models import get_setup
+from livermet.trial.simulate import apply_overrides
+
+PROTOCOL = {
+    "id": "toy_calibration",
+    "title": "toy trial with a published record",
+    "arms": [{"id": "io_chemo", "regimen": "toy_io_chemo"}, {"id": "chemo", "regimen": "toy_chemo", "control": True}],
+    "sample_size": 60,
+    "assessment": {"schedule": [{"every_weeks": 6}], "horizon_months": 36},
+    "endpoints": {"primary": ["os", "pfs"], "secondary": ["orr"]},
+    "follow_up": {"accrual_months": 6, "data_cutoff_months": 36, "dropout_per_year": 0.0},
+    "subgroups": ["liver_metastasis"],
+    "published": [{"record": "target_t23"}],
+}
+
+
+@pytest.fixture
+def toy_trial(tmp_path):
+    p = tmp_path / "toy_calibration.yaml"
+    p.write_text(yaml.safe_dump(PROTOCOL))
+    return str(p)
+
+
+# ---------------------------------------------------------------- objective
+
+
+def test_score_median_with_published_ci():
+    row = {"kind": "median", "published": 22.0, "published_ci": [19.5, 25.2], "simulated": 22.0,
+           "simulated_ci": [18.0, 27.0], "n": 100}
+    s = score(row)
+    assert s.ci_source == "published" and s.z == pytest.approx(0.0) and s.within
+    se = (math.log(25.2) - math.log(19.5)) / (2 * Z95)
+    assert s.se_published == pytest.approx(se)
+    far = score({**row, "simulated": 40.0})
+    assert far.z > 2 and not far.within and far.nll == pytest.approx(0.5 * far.z**2)
+    assert score({**row, "simulated": 10.0}).z < -2
+
+
+def test_score_without_ci_uses_sample_size_and_rates_are_binomial():
+    hr = score({"kind": "hr", "published": 0.7, "published_ci": None, "published_n": 854, "simulated": 0.7,
+                "simulated_ci": [0.6, 0.8]})
+    assert hr.ci_source == "derived from n"
+    assert hr.se_published == pytest.approx(math.sqrt(2 / (0.7 * 854 / 2)))
+    assert hr.interval[0] < 0.7 < hr.interval[1]
+    rate = score({"kind": "rate", "published": 14.0, "published_ci": None, "published_n": 425, "simulated": 30.0,
+                  "simulated_ci": [25.0, 35.0]})
+    assert rate.se_published == pytest.approx(math.sqrt(0.14 * 0.86 / 425)) and rate.z > 3
+    assert score({"kind": "median", "published": 5.0, "published_ci": None}).ci_source == "none"
+    nr = score({"kind": "median", "published": 5.0, "published_ci": [4.0, 6.0], "simulated": None})
+    assert nr.z == 3.0 and nr.within is None
+
+
+# ---------------------------------------------------------------- targets and parameter sets
+
+
+def test_targets_are_mapped_to_library_trials():
+    s = targets_summary()
+    assert s["rows"] == 37
+    assert {"T13", "T23", "T28", "T37"} <= set(s["mapped_rows"])
+    for t in s["targets"]:
+        assert t["mapped"] == (t["why_unmapped"] is None)
+        if t["mapped"]:
+            assert t["trials"]
+    assert "keynote189" in s["trials"]
+
+
+def test_parameter_set_apply_and_errors(tmp_path):
+    model = get_setup("toy").model_factory()
+    good = {"id": "toy_set", "version": 2, "model": "toy",
+            "parameters": {"a_growth": {"value": 0.004, "targets": ["T23"]}, "not_in_model": {"value": 1.0,
+                                                                                           "targets": ["T23"]}}}
+    path = write_parameter_set(tmp_path / "set.yaml", good)
+    applied = apply_parameter_set(model, load_parameter_set(path))
+    assert applied == ["a_growth"]
+    p = model.parameters_["a_growth"]
+    assert p.value == 0.004 and p.source.kind == "calibrated" and p.source.target_ids == ("T23",)
+    bad = dict(good, parameters={"a_growth": {"value": 0.004}})
+    with pytest.raises(ParameterSetError, match=r"parameters\.a_growth\.targets"):
+        load_parameter_set(write_parameter_set(tmp_path / "bad.yaml", bad))
+    out = dict(good, parameters={"a_growth": {"value": 5.0, "targets": ["T23"]}})
+    with pytest.raises(ParameterSetError, match="outside"):
+        apply_parameter_set(model, load_parameter_set(write_parameter_set(tmp_path / "out.yaml", out)))
+    with pytest.raises(ValueError, match="plausible range"):
+        apply_overrides(model, {"a_growth": 1.0})
+    with pytest.raises(ValueError, match="not a parameter"):
+        apply_overrides(model, {"nope": 1.0})
+
+
+def test_bad_spec_names_field(tmp_path):
+    p = tmp_path / "spec.yaml"
+    p.write_text(yaml.safe_dump({"id": "x", "model": "toy", "parameters": [{"name": "a_growth", "lower": 0.01,
+                                                                           "upper": 0.001}]}))
+    with pytest.raises(SpecError, match=r"parameters\.0\.upper"):
+        load_spec(str(p))
+    spec = CalibrationSpec(id="x", model="toy", trials=["t"], parameters=[{"name": "a_growth", "lower": 1e-5,
+                                                                           "upper": 0.01}])
+    with pytest.raises(SpecError, match="leaves the model's plausible range"):
+        run_calibration(spec, tmp_path / "run")
+
+
+# ---------------------------------------------------------------- fit: recovery, checkpoint, resume
+
+TRUE_GROWTH = 0.004
+
+
+def _synthetic_published(trial: str) -> list[dict]:
+    """Published figures made by the model itself at a known growth rate (another seed than the fit's)."""
+    fit = score_trial(trial, {"a_growth": TRUE_GROWTH}, 200, 777, model_name="toy")
+    recs = []
+    for s in fit.scored:
+        r = s.row
+        if r["kind"] != "median":
+            continue
+        key = "value_exp" if r["role"] == "experimental" else "value_ctrl"
+        recs.append({"record": f"synthetic_{r['role']}", "target_id": "T99", "trial": "synthetic", "subgroup": "all",
+                     "endpoint": "OS", "statistic": "median", key: r["simulated"],
+                     key.replace("value", "ci"): r["simulated_ci"], "experimental": None, "control": None,
+                     "at_months": None})
+    assert len(recs) == 2
+    return recs
+
+
+def _spec(trial: str, **kw) -> CalibrationSpec:
+    base = {"id": "toy_fit", "model": "toy", "trials": [trial], "patients_per_trial": 200, "seed": 5,
+            "initial_design": 4, "max_evaluations": 14,
+            "parameters": [{"name": "a_growth", "lower": 0.001, "upper": 0.012, "scale": "log"}]}
+    return CalibrationSpec.model_validate({**base, **kw})
+
+
+def test_synthetic_recovery_and_resume(toy_trial, tmp_path):
+    published = {toy_trial: _synthetic_published(toy_trial)}
+    spec = _spec(toy_trial)
+    full = run_calibration(spec, tmp_path / "full", published=published)
+    assert full.best_nll < full.start_nll
+    assert abs(math.log(full.best["a_growth"] / TRUE_GROWTH)) < math.log(1.3)  # within 30% of the truth
+    lo, hi = full.fitted_ranges()["a_growth"]
+    assert lo <= TRUE_GROWTH <= hi and hi / lo < 2  # the truth inside an informative profile range
+    # killed after 5 simulated evaluations, then resumed: the same search and the same result
+    with pytest.raises(KeyboardInterrupt):
+        run_calibration(spec, tmp_path / "killed", published=published, _stop_after=5)
+    assert len((tmp_path / "killed" / "evaluations.jsonl").read_text().splitlines()) == 5
+    with pytest.raises(FileExistsError, match="--resume"):
+        run_calibration(spec, tmp_path / "killed", published=published)
+    resumed = run_calibration(spec, tmp_path / "killed", published=published, resume=True)
+    assert resumed.reused >= 5 and resumed.simulated == full.simulated - 5
+    assert resumed.best == full.best and resumed.best_nll == full.best_nll
+    assert [e["values"] for e in resumed.evaluations] == [e["values"] for e in full.evaluations]
+    with pytest.raises(FileExistsError, match="another spec"):
+        run_calibration(_spec(toy_trial, seed=6), tmp_path / "killed", resume=True, published=published)
+
+
+# ---------------------------------------------------------------- check, CLI, report
+
+
+def test_check_structure_and_cli(toy_trial, tmp_path):
+    res = run_check(None, trials=[toy_trial], replicates=2, patients=40, model_name="toy")
+    assert set(res) >= {"targets", "within_ci", "fraction_within_ci", "rows", "contrasts", "replicates"}
+    assert res["targets"] == len(res["rows"]) == 3  # KEYNOTE-189 OS: two medians and the HR
+    for r in res["rows"]:
+        assert set(r) == {"id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source",
+                          "simulated", "simulated_ci", "z", "within"}
+        assert r["id"] == "T23" and r["ci_source"] == "published"
+        lo, hi = r["simulated_ci"]
+        assert lo <= r["simulated"] <= hi
+        assert r["within"] == (r["ci"][0] <= r["simulated"] <= r["ci"][1])
+    assert res["within_ci"] == sum(r["within"] for r in res["rows"])
+    runner = CliRunner()
+    out = tmp_path / "check.json"
+    cli = runner.invoke(app, ["calibrate", "check", "--model", "toy", "--parameter-set", "none", "--trials", toy_trial,
+                              "--replicates", "1", "--patients", "30", "--out", str(out), "--json"])
+    assert cli.exit_code == 0, cli.output
+    data = json.loads(cli.stdout[cli.stdout.index("{"):])
+    assert data["targets"] == 3 and json.loads(out.read_text())["targets"] == 3
+    rep = runner.invoke(app, ["calibrate", "report", "--check", str(out), "--parameter-set", "none", "--model", "toy",
+                              "--out", str(tmp_path / "cal.html"), "--json"])
+    assert rep.exit_code == 0, rep.output
+    html = (tmp_path / "cal.html").read_text()
+    assert "Goodness of fit" in html and "T23" in html and "plotly" in html.lower()
+    tg = runner.invoke(app, ["calibrate", "targets", "--json"])
+    assert tg.exit_code == 0 and json.loads(tg.stdout)["rows"] == 37
+    bad = runner.invoke(app, ["calibrate", "check", "--model", "toy", "--parameter-set", "nonexistent_set"])
+    assert bad.exit_code == 2 and "nonexistent_set" in bad.output
