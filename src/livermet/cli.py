@@ -3,6 +3,7 @@
 import typer
 
 from livermet.biology.cli import experiments_app
+from livermet.analysis.sensitivity_cli import sensitivity_command
 from livermet.calibration.cli import calibrate_app
 from livermet.engine.cli import simulate_command
 from livermet.knowledge.cli import kb_app
@@ -23,3 +24,4 @@ app.add_typer(trial_app, name="trial")
 app.add_typer(results_app, name="results")
 app.add_typer(calibrate_app, name="calibrate")
 app.command("simulate")(simulate_command)
+app.command("sensitivity")(sensitivity_command)

@@ -162,7 +162,7 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
             c = cox_hazard_ratio(both, f"{key}_months", f"{key}_event", "_grp", "exp", "ctrl")
             rows.append({**base, "kind": "hr", "role": "contrast", "n": c.get("n"),
                          "published_n": (rec["n_exp"] + rec["n_ctrl"]) if rec.get("n_exp") and rec.get("n_ctrl") else None,
-                         "quantity": f"HR {key.upper()} ({exp_spec} vs {ctrl_spec})", "published": rec["hr"],
+                         "quantity": f"HR {key.upper()} ({exp_spec} vs {ctrl_spec}; unstratified Cox)", "published": rec["hr"],
                          "published_ci": rec.get("hr_ci"), "simulated": c["hr"], "simulated_ci": c["hr_ci"]})
         if key == "survival_rate" and rec.get("at_months"):
             t = float(rec["at_months"])

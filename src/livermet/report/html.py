@@ -245,11 +245,14 @@ def render_report(summary: dict, results: dict[str, pd.DataFrame], protocol, man
         f"<p class='note'>{summary['n_analysed']} of {summary['n_patients']} patients analysed; "
         f"{failures} solver failure(s) recorded in the events table and left out.</p>",
         "<h2>Comparisons</h2>",
-        _table(["subgroup", "experimental", "control", "HR OS (95% CI)", "log-rank P (OS)", "HR PFS (95% CI)",
+        _table(["subgroup", "experimental", "control", "HR OS (95% CI), stratified", "log-rank P (OS)",
+                "HR PFS (95% CI), stratified",
                 "log-rank P (PFS)"], _comparison_rows(summary)),
         "<p class='note'>Cox proportional hazards (lifelines), stratified by "
         f"{html.escape(', '.join(protocol.randomisation.stratify_by) or 'nothing')} overall; log-rank tests "
-        "unstratified.</p>",
+        "unstratified. The simulated-vs-published table below fits an unstratified Cox model to the two groups it "
+        "compares (arms, or patients with and without liver metastasis), so its HR can differ from the "
+        "stratified one here.</p>",
         "<h2 id='published'>Simulated vs published</h2>",
         (_table(["target", "record", "trial", "subgroup", "quantity", "published (95% CI)", "simulated (95% CI)",
                  "note"], pub) if pub else "<p>No published results attached to this protocol.</p>"),
