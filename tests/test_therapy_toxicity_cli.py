@@ -91,3 +91,16 @@ def test_cli_regimens_and_validate(tmp_path):
     assert res.exit_code == 1
     d = json.loads(res.output)
     assert d["field"] == "phases[0].components[0].agent" and d["line"] == 6 and "aspirin" in d["error"]
+
+
+def test_unverified_toxicity_rates_say_what_was_searched():
+    """A grade >= 3 rate not confirmed in a source must say so in its source text (as recalled / not
+    found / proxy), so that no remembered figure passes for a checked one."""
+    from livermet.therapy.regimen import list_regimens
+
+    for r in list_regimens():
+        tox = r.spec.toxicity
+        if tox is None or tox.verified:
+            continue
+        text = tox.source.lower()
+        assert any(k in text for k in ("not found", "as recalled", "proxy", "assumed")), r.spec.id
