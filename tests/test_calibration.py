@@ -200,3 +200,11 @@ def test_check_structure_and_cli(toy_trial, tmp_path):
     assert tg.exit_code == 0 and json.loads(tg.stdout)["rows"] == 37
     bad = runner.invoke(app, ["calibrate", "check", "--model", "toy", "--parameter-set", "nonexistent_set"])
     assert bad.exit_code == 2 and "nonexistent_set" in bad.output
+
+
+def test_range_valued_figure_is_an_interval():
+    s = score({"kind": "median", "published": "3.0-6.2", "published_ci": None, "simulated": 5.0,
+               "simulated_ci": [4.0, 6.0]})
+    assert s.ci_source == "published" and s.interval == (3.0, 6.2) and s.within
+    assert s.row["published"] == pytest.approx(math.sqrt(3.0 * 6.2))
+    assert not score({"kind": "median", "published": "3.0-6.2", "simulated": 9.0, "simulated_ci": [8, 10]}).within

@@ -7,7 +7,9 @@ one, on the scale where its sampling error is close to normal.
   events, taking d = 0.7 n (assumed: about 70% of patients have had the event at a trial's final
   analysis, the maturity of the OS analyses in the targets table);
 - rates and proportions: probability scale, binomial standard error sqrt(p (1 - p) / n) unless the
-  CI is given.
+  CI is given;
+- a figure published as a range across studies ("3.0-6.2 months") is read as a 95% interval around
+  its geometric centre.
 
 The simulated figure has its own sampling error (a virtual cohort is finite); both are added in
 quadrature, so z = (simulated - published) / sqrt(se_pub^2 + se_sim^2) and the negative
@@ -82,11 +84,27 @@ def _se_from_n(kind: str, value: float, n: float | None) -> float | None:
     return math.sqrt(p * (1 - p) / n)
 
 
+def _range(value) -> tuple[float, float] | None:
+    """'3.0-6.2' -> (3.0, 6.2); anything else -> None."""
+    if not isinstance(value, str) or "-" not in value:
+        return None
+    try:
+        lo, hi = (float(x) for x in value.split("-", 1))
+    except ValueError:
+        return None
+    return (lo, hi) if 0 < lo < hi else None
+
+
 def score(row: dict, fallback_n: float | None = None) -> Scored:
     """Score one row of `trial_summary.compare_published` (it has kind, published, published_ci,
     published_n, simulated, simulated_ci, n)."""
     kind = row.get("kind")
     pub = row.get("published")
+    rng = _range(pub)
+    if rng is not None and kind is not None:  # a range across studies: its centre, with the range as the CI
+        centre = math.sqrt(rng[0] * rng[1]) if _log_scale(kind) else (rng[0] + rng[1]) / 2
+        row = {**row, "published": centre, "published_ci": list(rng)}
+        pub = centre
     if kind is None or pub is None or not isinstance(pub, int | float) or (_log_scale(kind) and pub <= 0):
         return Scored(row, None, None, "none", None)
     se_p = _se_from_ci(kind, row.get("published_ci"))

@@ -94,13 +94,24 @@ def export_sbml(
 def describe(
     model: str = typer.Option("liver", "--model", "-m", help="Model name (see `livermet model list`)."),
     out: Path = typer.Option(None, "--out", "-o", help="Write the documentation to FILE.md or FILE.html."),
+    parameter_set: str = typer.Option("default", "--parameter-set", help="Fitted values to document: 'default' "
+                                      "(the model's calibrated set, if shipped), 'none', a set id or a YAML file."),
     json_out: bool = JsonOpt,
 ) -> None:
     """Documentation generated from the model: modules, species, processes (LaTeX) with evidence,
     parameters with sources, hooks, observables and a diagram; --json prints the counts."""
     from ..biology.describe import summary, to_html, to_markdown
+    from ..calibration.parameter_set import (ParameterSetError, apply_parameter_set, load_parameter_set,
+                                             resolve_parameter_set)
 
     m = _get(model)
+    try:
+        path = resolve_parameter_set(parameter_set, model)
+        if path is not None:
+            apply_parameter_set(m, load_parameter_set(path))
+    except ParameterSetError as exc:
+        console.print(f"[red]error:[/] --parameter-set: {exc}")
+        raise typer.Exit(2) from exc
     data = summary(m)
     if out is not None:
         text = to_html(m) if out.suffix.lower() in (".html", ".htm") else to_markdown(m)

@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 DAYS_PER_MONTH = 30.4375
 DAYS_PER_WEEK = 7.0
 
-SUBGROUPS = ("liver_metastasis", "pdl1_class", "histology", "egfr", "ecog", "sex", "age_group", "brain_metastasis")
+SUBGROUPS = ("liver_metastasis", "pdl1_class", "histology", "egfr", "ecog", "sex", "age_group", "brain_metastasis",
+             "metastatic_site")
 ENDPOINTS = ("os", "pfs", "orr", "dcr", "dor")
 
 

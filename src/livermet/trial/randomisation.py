@@ -29,6 +29,12 @@ def subgroup_value(cov: pd.DataFrame, name: str) -> pd.Series:
         return cov["liver_metastasis"]
     if name == "brain_metastasis":
         return np.where(cov["met_brain"], "yes", "no")
+    if name == "metastatic_site":  # the single site among the model's, 'multiple', or 'none' (other sites only)
+        sites = ("liver", "bone", "brain", "adrenal")
+        has = np.column_stack([cov[f"met_{x}"].to_numpy(bool) for x in sites])
+        n = has.sum(axis=1)
+        single = np.array(sites)[np.argmax(has, axis=1)]
+        return pd.Series(np.where(n == 0, "none", np.where(n == 1, single, "multiple")), index=cov.index)
     if name == "age_group":
         return pd.Series(np.where(cov["age"] >= 65, ">=65", "<65"), index=cov.index)
     if name == "ecog":
