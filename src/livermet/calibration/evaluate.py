@@ -85,9 +85,11 @@ def score_trial(trial: str, values: dict[str, float], n_patients: int | None, se
     return TrialFit(trial, scored, n, failures, time.perf_counter() - t0)
 
 
-def evaluate(values: dict[str, float], trials: list[str], n_patients: int | None, seed: int, *,
+def evaluate(values: dict[str, float], trials: list[str], n_patients: int | dict[str, int] | None, seed: int, *,
              published: dict[str, list[dict]] | None = None, **kw) -> Evaluation:
+    """Score every trial; n_patients: one size for all, or per trial."""
     ev = Evaluation(dict(values))
     for t in trials:
-        ev.trials.append(score_trial(t, values, n_patients, seed, published=(published or {}).get(t), **kw))
+        n = n_patients.get(t) if isinstance(n_patients, dict) else n_patients
+        ev.trials.append(score_trial(t, values, n, seed, published=(published or {}).get(t), **kw))
     return ev

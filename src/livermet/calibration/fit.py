@@ -59,6 +59,7 @@ class CalibrationSpec(BaseModel):
     trials: list[str] | str = "all"
     exclude_trials: list[str] = []
     patients_per_trial: int = Field(150, ge=10)
+    patients: dict[str, int] = {}  # per-trial exceptions (cohorts whose subgroup of interest is small)
     seed: int = 20261202
     initial_design: int = Field(8, ge=0)
     max_evaluations: int = Field(40, ge=1)
@@ -209,7 +210,8 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
             if _stop_after is not None and counts["sim"] >= _stop_after:
                 raise _Stop
             t = time.perf_counter()
-            ev = evaluate(values, trials, spec.patients_per_trial, spec.seed, model_name=spec.model,
+            ev = evaluate(values, trials, {t: spec.patients.get(t, spec.patients_per_trial) for t in trials},
+                          spec.seed, model_name=spec.model,
                           parameter_set=None, scheduler=scheduler, published=published)
             rec = _record(ev, time.perf_counter() - t)
             ck.append(rec)
@@ -262,7 +264,7 @@ def parameter_set_from_fit(res: FitResult, version: int, model_hash: str) -> dic
         "method": "Latin hypercube + bounded Nelder-Mead on the Gaussian log-likelihood of the published "
                   "figures (livermet.calibration.objective), common random numbers",
         "spec_hash": spec_hash(res.spec), "trials": res.spec.trial_ids(), "targets": targets,
-        "patients_per_trial": res.spec.patients_per_trial, "seed": res.spec.seed,
+        "patients_per_trial": res.spec.patients_per_trial, "patients": res.spec.patients, "seed": res.spec.seed,
         "objective": {"start_nll": round(res.start_nll, 4), "best_nll": round(res.best_nll, 4),
                       "evaluations": len(res.evaluations)},
         "parameters": {p.name: {"value": res.best[p.name], "searched": [p.lower, p.upper], "scale": p.scale,
@@ -285,7 +287,7 @@ def leave_one_trial_out(spec: CalibrationSpec, out: str | Path, trials: list[str
                                       "max_evaluations": max_evaluations or spec.max_evaluations})
         res = run_calibration(sub, out / t, resume=resume or (out / t / "calibration.json").exists(),
                               scheduler=scheduler, progress=progress)
-        pred = score_trial(t, res.best, spec.patients_per_trial, spec.seed, model_name=spec.model,
+        pred = score_trial(t, res.best, spec.patients.get(t, spec.patients_per_trial), spec.seed, model_name=spec.model,
                            parameter_set=None, scheduler=scheduler)
         rows = [{"target_id": s.row["target_id"], "quantity": s.row["quantity"], "published": s.row["published"],
                  "interval": list(s.interval) if s.interval else None, "simulated": s.row.get("simulated"),
