@@ -109,8 +109,9 @@ def test_library_trials_are_valid_and_cite_every_trial_target():
         for pub in published_for(proto):
             targets.add(pub["target_id"])
         assert proto.endpoints.primary
-    # every trial or cohort row of the calibration targets (T07-T37) is in the library
-    assert {f"T{i:02d}" for i in range(7, 38)} <= targets
+    # every trial or cohort row of the calibration targets (T07-T37) is in the library, and the
+    # natural-history rows T02, T03, T05 (untreated cohort by metastatic site)
+    assert {f"T{i:02d}" for i in range(7, 38)} | {"T02", "T03", "T05"} <= targets
     assert all(r in records for p in files.values() for r in [x.record for x in load_protocol(p).published])
 
 
@@ -120,3 +121,13 @@ def test_library_regimens_exist_in_the_therapy_library():
         proto = load_protocol(path)
         for rid in proto.regimen_ids():
             therapy.get_regimen(rid)
+
+
+def test_metastatic_site_subgroup():
+    import pandas as pd
+
+    from livermet.trial.randomisation import subgroup_value
+
+    cov = pd.DataFrame({"met_liver": [1, 0, 1, 0, 0], "met_bone": [0, 1, 1, 0, 0], "met_brain": [0, 0, 0, 1, 0],
+                        "met_adrenal": [0, 0, 0, 0, 0]}).astype(bool)
+    assert list(subgroup_value(cov, "metastatic_site")) == ["liver", "bone", "multiple", "brain", "none"]
