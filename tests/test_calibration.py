@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 import yaml
@@ -208,3 +209,25 @@ def test_range_valued_figure_is_an_interval():
     assert s.ci_source == "published" and s.interval == (3.0, 6.2) and s.within
     assert s.row["published"] == pytest.approx(math.sqrt(3.0 * 6.2))
     assert not score({"kind": "median", "published": "3.0-6.2", "simulated": 9.0, "simulated_ci": [8, 10]}).within
+
+
+def test_leave_one_trial_out_both_ways(toy_trial, tmp_path):
+    from livermet.calibration.fit import crossval_from_run, leave_one_trial_out
+
+    second = tmp_path / "toy_calibration_b.yaml"
+    second.write_text(yaml.safe_dump({**PROTOCOL, "id": "toy_calibration_b", "sample_size": 40}))
+    trials = [toy_trial, str(second)]
+    spec = _spec(toy_trial, trials=trials, patients_per_trial=40, initial_design=2, max_evaluations=3)
+    cv = leave_one_trial_out(spec, tmp_path / "cv")
+    assert [f["trial"] for f in cv["folds"]] == trials
+    for f in cv["folds"]:
+        assert f["targets"] == 3 and 0 <= f["within"] <= 3 and set(f["fitted"]) == {"a_growth"}
+        assert (tmp_path / "cv" / Path(f["trial"]).stem / "evaluations.jsonl").exists()  # each fold resumable
+    assert cv["targets"] == 6 and cv["within"] == sum(f["within"] for f in cv["folds"])
+    run = run_calibration(spec, tmp_path / "full")
+    fast = crossval_from_run(tmp_path / "full")
+    assert [f["trial"] for f in fast["folds"]] == trials
+    for f in fast["folds"]:  # the chosen point is the best for the other trial among the evaluated ones
+        other = [t for t in trials if t != f["trial"]][0]
+        best_other = min(run.evaluations, key=lambda e: e["trials"][other]["nll"])
+        assert f["fitted"] == best_other["values"]

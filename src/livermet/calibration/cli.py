@@ -176,19 +176,27 @@ def crossval_command(
     max_evaluations: int = typer.Option(None, "--max-evaluations", min=1, help="Budget of each fold's fit."),
     patients: int = typer.Option(None, "--patients", min=10),
     scheduler: str = typer.Option(None, "--scheduler"),
+    from_run: Path = typer.Option(None, "--from-run", help="Use the evaluations of a finished `calibrate run` "
+                                  "folder instead of refitting (fast, optimistic: see docs/calibration.md)."),
     json_out: bool = JSON,
 ) -> None:
     """Leave-one-trial-out cross-validation: fit without a trial, then predict its targets."""
-    from .fit import SpecError, leave_one_trial_out, load_spec
+    from .fit import SpecError, crossval_from_run, leave_one_trial_out, load_spec
 
-    try:
-        s = load_spec(spec)
-    except SpecError as exc:
-        _fail(str(exc))
-    if patients:
-        s = s.model_copy(update={"patients_per_trial": patients})
-    tl = [t.strip() for t in trials.split(",")] if trials else None
-    res = leave_one_trial_out(s, out, tl, max_evaluations=max_evaluations, scheduler=scheduler)
+    if from_run is not None:
+        try:
+            res = crossval_from_run(from_run)
+        except FileNotFoundError as exc:
+            _fail(str(exc))
+    else:
+        try:
+            s = load_spec(spec)
+        except SpecError as exc:
+            _fail(str(exc))
+        if patients:
+            s = s.model_copy(update={"patients_per_trial": patients})
+        tl = [t.strip() for t in trials.split(",")] if trials else None
+        res = leave_one_trial_out(s, out, tl, max_evaluations=max_evaluations, scheduler=scheduler)
     Path(out).mkdir(parents=True, exist_ok=True)
     (Path(out) / "crossval.json").write_text(json.dumps(res, indent=1, default=float))
     if json_out:

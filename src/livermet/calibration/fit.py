@@ -283,9 +283,10 @@ def leave_one_trial_out(spec: CalibrationSpec, out: str | Path, trials: list[str
     out = Path(out)
     folds = []
     for t in trials or spec.trial_ids():
-        sub = spec.model_copy(update={"id": f"{spec.id}_without_{t}", "exclude_trials": [*spec.exclude_trials, t],
+        sub = spec.model_copy(update={"id": f"{spec.id}_without_{Path(t).stem}", "exclude_trials": [*spec.exclude_trials, t],
                                       "max_evaluations": max_evaluations or spec.max_evaluations})
-        res = run_calibration(sub, out / t, resume=resume or (out / t / "calibration.json").exists(),
+        fold_dir = out / Path(t).stem  # a library id, or the stem of a protocol file
+        res = run_calibration(sub, fold_dir, resume=resume or (fold_dir / "calibration.json").exists(),
                               scheduler=scheduler, progress=progress)
         pred = score_trial(t, res.best, spec.patients.get(t, spec.patients_per_trial), spec.seed, model_name=spec.model,
                            parameter_set=None, scheduler=scheduler)
@@ -298,3 +299,29 @@ def leave_one_trial_out(spec: CalibrationSpec, out: str | Path, trials: list[str
     n = sum(f["targets"] for f in folds)
     return {"spec": spec.id, "folds": folds, "targets": n, "within": sum(f["within"] for f in folds),
             "fraction_within": (sum(f["within"] for f in folds) / n) if n else None}
+
+
+def crossval_from_run(run_dir: str | Path) -> dict:
+    """Leave-one-trial-out over the points a finished fit evaluated, without simulating again: for
+    each trial, the point that best fits the *other* trials is chosen and that trial's targets are
+    predicted there (its rows, simulated with the same seed, are in the checkpoint). Cheaper than
+    `leave_one_trial_out` but optimistic: the search that produced the points saw every trial."""
+    ck = Checkpoint(Path(run_dir))
+    evals = list(ck.cache.values())
+    if not evals:
+        raise FileNotFoundError(f"{run_dir}: no evaluations.jsonl with evaluations")
+    trials = list(evals[0]["trials"])
+    folds = []
+    for t in trials:
+        best = min(evals, key=lambda e: sum(v["nll"] for k, v in e["trials"].items() if k != t))
+        rows = [{k: r.get(k) for k in ("target_id", "quantity", "published", "interval", "simulated", "z", "within")}
+                for r in best["rows"] if r["trial_id"] == t and r.get("ci_source") != "none"]
+        scored = [r for r in rows if r["within"] is not None]
+        folds.append({"trial": t, "fitted": best["values"],
+                      "train_nll": sum(v["nll"] for k, v in best["trials"].items() if k != t),
+                      "heldout_nll": best["trials"][t]["nll"], "rows": rows,
+                      "within": sum(bool(r["within"]) for r in scored), "targets": len(scored)})
+    n = sum(f["targets"] for f in folds)
+    return {"spec": json.loads((Path(run_dir) / "calibration.json").read_text()).get("spec_id"),
+            "method": "selection among the evaluated points of one fit (no refit)", "folds": folds, "targets": n,
+            "within": sum(f["within"] for f in folds), "fraction_within": (sum(f["within"] for f in folds) / n) if n else None}
