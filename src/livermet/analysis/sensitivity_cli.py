@@ -54,10 +54,11 @@ def sensitivity_command(
     if method is not None and method not in ("morris", "sobol"):
         console.print(f"[red]error:[/] --method: {method!r} is not morris or sobol")
         raise typer.Exit(2)
+    if samples is not None and samples & (samples - 1):
+        console.print(f"[red]error:[/] --samples: {samples} is not a power of 2 (Sobol sequences need one, e.g. 64)")
+        raise typer.Exit(2)
     try:
         sp = load_spec(spec)
-        if samples is not None and samples & (samples - 1):
-            raise SpecError("--samples", [("--samples", f"{samples} is not a power of 2")])
         prepared = prepare(sp, str(spec or "liver_mechanisms"), model_name=model)
     except (FileNotFoundError, SpecError) as exc:
         console.print(f"[red]error:[/] {exc}")
