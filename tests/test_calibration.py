@@ -166,6 +166,10 @@ def test_synthetic_recovery_and_resume(toy_trial, tmp_path):
     assert resumed.reused >= 5 and resumed.simulated == full.simulated - 5
     assert resumed.best == full.best and resumed.best_nll == full.best_nll
     assert [e["values"] for e in resumed.evaluations] == [e["values"] for e in full.evaluations]
+    # the budget is not part of a run's identity: a shorter budget replays the start of the same search
+    short = run_calibration(_spec(toy_trial, max_evaluations=8), tmp_path / "killed", published=published, resume=True)
+    assert short.simulated == 0 and [e["values"] for e in short.evaluations] == \
+        [e["values"] for e in full.evaluations[:8]]
     with pytest.raises(FileExistsError, match="another spec"):
         run_calibration(_spec(toy_trial, seed=6), tmp_path / "killed", resume=True, published=published)
 

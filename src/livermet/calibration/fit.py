@@ -165,7 +165,9 @@ def _record(ev: Evaluation, wall: float) -> dict:
 
 
 def spec_hash(spec: CalibrationSpec) -> str:
-    return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()[:16]
+    """Identity of a search: everything but the budget, so a run can be resumed with more or fewer
+    evaluations (the search is deterministic; a budget only says where it stops)."""
+    return hashlib.sha256(spec.model_dump_json(exclude={"max_evaluations"}).encode()).hexdigest()[:16]
 
 
 def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = False, scheduler=None,
