@@ -236,3 +236,14 @@ def test_leave_one_trial_out_both_ways(toy_trial, tmp_path):
         other = [t for t in trials if t != f["trial"]][0]
         best_other = min(run.evaluations, key=lambda e: e["trials"][other]["nll"])
         assert f["fitted"] == best_other["values"]
+
+
+def test_trial_scoring_on_a_dask_cluster_equals_in_process(toy_trial):
+    from distributed import Client, LocalCluster
+
+    local = score_trial(toy_trial, {"a_growth": 0.003}, 40, 3, model_name="toy")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        remote = score_trial(toy_trial, {"a_growth": 0.003}, 40, 3, model_name="toy", scheduler=client)
+    assert [s.row["simulated"] for s in remote.scored] == [s.row["simulated"] for s in local.scored]
+    assert remote.nll == local.nll

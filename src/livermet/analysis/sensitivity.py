@@ -335,7 +335,6 @@ class TrialEvaluator:
         self.parameter_set = prepared.spec.parameter_set if parameter_set == "__spec__" else parameter_set
 
     def __call__(self, values: dict[str, float]) -> Evaluation:
-        from ..trial import simulate as sim
         from ..trial.runner import simulate_trial
 
         out, failures, info = {}, 0, {}
@@ -344,8 +343,7 @@ class TrialEvaluator:
             # clip round-off at the edges of the model's range
             ov = {k: float(np.clip(v, *self.p.model_ranges[k])) if k in self.p.model_ranges else float(v)
                   for k, v in values.items()}
-            before = set(sim._CACHE)
-            try:
+            try:  # simulate_trial does not keep the model it builds for these overrides
                 tables = simulate_trial(proto, self.patients, self.seed, model_name=self.model_name, overrides=ov,
                                         batch_size=max(self.patients, 1), parameter_set=self.parameter_set)
                 res = scenario_outputs(tables["patients"], tables["endpoints"])
@@ -359,10 +357,6 @@ class TrialEvaluator:
                 failures += self.patients
                 for o in sc.outputs:
                     out[f"{sc.id}.{o}"] = float("nan")
-            finally:
-                # one model per parameter set is built by the trial layer; do not keep them all
-                for k in set(sim._CACHE) - before:
-                    sim._CACHE.pop(k, None)
         return Evaluation(out, failures, info)
 
 
