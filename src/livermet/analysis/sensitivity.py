@@ -39,6 +39,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..errors import FileProblems
 from .survival import DAYS_PER_MONTH, kaplan_meier
 
 LIBRARY = Path(__file__).resolve().parents[1] / "library" / "sensitivity"
@@ -57,14 +58,10 @@ SCENARIO_OUTPUTS = {
 
 
 # ---------------------------------------------------------------------------------------- the spec
-class SpecError(ValueError):
+class SpecError(FileProblems):
     """Problems of a sensitivity spec, each as `file: field: message`."""
 
-    def __init__(self, file: str, problems: list[tuple[str, str]]):
-        self.file = file
-        self.problems = problems
-        lines = "\n".join(f"  {file}: {f}: {m}" for f, m in problems)
-        super().__init__(f"{file}: {len(problems)} problem(s) in the sensitivity spec:\n{lines}")
+    what = "sensitivity spec"
 
 
 class _Strict(BaseModel):

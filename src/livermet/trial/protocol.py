@@ -18,6 +18,8 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..errors import FileProblems
+
 DAYS_PER_MONTH = 30.4375
 DAYS_PER_WEEK = 7.0
 
@@ -26,14 +28,10 @@ SUBGROUPS = ("liver_metastasis", "pdl1_class", "histology", "egfr", "ecog", "sex
 ENDPOINTS = ("os", "pfs", "orr", "dcr", "dor")
 
 
-class ProtocolError(ValueError):
+class ProtocolError(FileProblems):
     """Problems of a protocol file, each as `file: field: message`."""
 
-    def __init__(self, file: str, problems: list[tuple[str, str]]):
-        self.file = file
-        self.problems = problems
-        lines = "\n".join(f"  {file}: {field}: {msg}" for field, msg in problems)
-        super().__init__(f"{file}: {len(problems)} problem(s) in the trial protocol:\n{lines}")
+    what = "trial protocol"
 
 
 class _Strict(BaseModel):
