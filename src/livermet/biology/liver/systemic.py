@@ -12,13 +12,16 @@ from .common import DEBOER, LEE2020, MARCHINGO, QSPIO, SITES, YU2021, P, S, clip
 
 EV = {
     "naive": ["s000_111_02"],
-    "priming": ["s000_111_02", "s000_12_16", "s000_12_17", "s000_22_02", "s001_43_09", "s000_25_05", "s000_25_06"],
-    "lsec_tolerance": ["s000_111_03", "s000_111_05", "s000_111_06", "s000_11_01", "s000_11_02", "s000_13_32"],
+    "priming": ["s000_111_02", "s000_12_16", "s000_12_17", "s000_22_02", "s001_43_09", "s000_25_05", "s000_25_06",
+                "s000_25_07", "s000_25_08", "s000_25_12", "s000_25_14", "s000_25_20", "s001_43_11", "s001_43_12",
+                "s001_5_02"],
+    "lsec_tolerance": ["s000_111_03", "s000_111_05", "s000_111_06", "s000_11_01", "s000_11_02", "s000_13_32",
+                       "s000_3_04"],
     "expansion": ["s000_111_03", "s000_25_13"],
     "te_death": ["s000_22_01"],
     "th": ["s000_111_07", "s000_112_03"],
     "treg_liver": ["s001_21_15", "s001_21_17", "s000_111_08", "s000_111_09", "s000_111_10", "s000_111_11", "s000_111_16", "s000_12_23",
-                   "s000_12_25", "s000_111_15"],
+                   "s000_12_25", "s000_111_15", "s000_1_02", "s000_3_04"],
     "treg": ["s000_111_12"],
     "lymph": ["s001_31_34", "s000_22_07"],
 }
@@ -99,7 +102,7 @@ def systemic_module(m: Model) -> None:
         m.process("treg_induction_m2", kthr * Th * S("M2_fraction_liver") * S("H_fasl_liver") * S("H_TGFb_liver"),
                   {Th: -1, R: 1}, ["s000_112_08", "s001_21_10", "s000_112_02", "s001_31_07", "s001_31_08", "s001_31_18", "s001_31_19",
                    "s001_31_24", "s001_31_20", "s001_31_21", "s001_31_22", "s001_31_23", "s001_1_52", "s000_112_09",
-                   "s000_112_07"], "M2 macrophages (FGF9, Oct4/M-CSF, succinate/SUCNR1 polarised) and TGF-beta induce Tregs")
+                   "s000_112_07", "s000_112_01", "s001_31_06"], "M2 macrophages (FGF9, Oct4/M-CSF, succinate/SUCNR1 polarised) and TGF-beta induce Tregs")
         # peripheral lymphocyte pool (relative)
         Ly = m.species("Lymph_rel", "dimensionless", "blood", 1.0, "peripheral lymphocyte count relative to normal")
         kly = p("k_lymph_home", 0.05, "1/day", 0.01, 0.2, assumed(
