@@ -80,10 +80,15 @@ def apply_parameter_set(model, pset: dict) -> list[str]:
     return applied
 
 
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data):  # every parameter lists its targets in full, no YAML anchors
+        return True
+
+
 def write_parameter_set(path: str | Path, data: dict) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     clean = {k: v for k, v in data.items() if not k.startswith("_")}
     path.write_text("# Fitted by `livermet calibrate run`; do not edit values by hand (refit instead).\n" +
-                    yaml.safe_dump(clean, sort_keys=False, allow_unicode=True), encoding="utf-8")
+                    yaml.dump(clean, Dumper=_NoAliases, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
