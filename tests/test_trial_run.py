@@ -201,6 +201,28 @@ def test_natural_history_baseline(tmp_path):
     assert (r2["endpoints"].loc[~none.to_numpy(), "solver_message"].str.startswith("not plausible")).all()
 
 
+def test_natural_history_with_allen_selection_is_batch_independent(tmp_path):
+    """Allen selection against a fixed reference cohort: every patient is chosen among its own candidates,
+    so the trial is the same whatever the batch size; chosen candidates are more alike the observed
+    features than the plausible pool is."""
+    from livermet.trial import simulate as sim
+    from livermet.population.vpop import inclusion_probability
+
+    nh = {"max_days": 6000, "step_days": 14, "candidates": 3, "selection": "allen", "reference_patients": 30}
+    data = {**PROTOCOL, "population": {"baseline": "natural_history", "natural_history": nh}}
+    run_trial(parse_protocol(data), 6, 4, tmp_path / "a6", model_name="toy", batch_size=6, progress=False)
+    run_trial(parse_protocol(data), 6, 4, tmp_path / "a2", model_name="toy", batch_size=2, progress=False)
+    pd.testing.assert_frame_equal(endpoints_of(tmp_path / "a6"), endpoints_of(tmp_path / "a2"))
+    e = endpoints_of(tmp_path / "a6")
+    assert e["solver_ok"].sum() >= 4
+    plausible, observed, beta = next(iter(sim._REFERENCE.values()))
+    assert beta > 0 and plausible.shape[1] == observed.shape[1] == 3
+    # the per-point probability agrees with the pool's own at the pool's points
+    p_pool = inclusion_probability(plausible, observed)
+    p_at = inclusion_probability(plausible, observed, at=plausible)
+    assert np.all(p_at <= 1.0) and np.corrcoef(p_pool, p_at)[0, 1] > 0.9
+
+
 def test_sigkill_then_resume_equals_uninterrupted(reference_run, tmp_path):
     """A real kill (SIGKILL) of `livermet trial run` in the middle, then --resume."""
     import os

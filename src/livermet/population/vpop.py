@@ -84,16 +84,23 @@ def _knn_log_density(points: np.ndarray, at: np.ndarray, k: int, exclude_self: b
     return np.log(k) - np.log(len(points)) - d * np.log(np.maximum(r, 1e-12))
 
 
-def inclusion_probability(plausible: np.ndarray, observed: np.ndarray, k_obs: int = 10, k_pp: int = 5) -> np.ndarray:
-    """Ratio of the observed density to the plausible density at each plausible patient, scaled to max 1."""
+def inclusion_probability(plausible: np.ndarray, observed: np.ndarray, k_obs: int = 10, k_pp: int = 5,
+                          at: np.ndarray | None = None) -> np.ndarray:
+    """Ratio of the observed density to the plausible density at each plausible patient, scaled to max 1
+    over the plausible patients; with `at`, the same scaled ratio at other points (new candidates judged
+    against a fixed reference population)."""
     pp = np.asarray(plausible, dtype=float)
     ob = np.asarray(observed, dtype=float)
     mu, sd = ob.mean(axis=0), ob.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
     z_pp, z_ob = (pp - mu) / sd, (ob - mu) / sd
-    log_ratio = _knn_log_density(z_ob, z_pp, min(k_obs, len(z_ob)), False) - \
-        _knn_log_density(z_pp, z_pp, min(k_pp, len(z_pp) - 1), True)
-    return np.exp(log_ratio - log_ratio.max())
+    k_o, k_p = min(k_obs, len(z_ob)), min(k_pp, len(z_pp) - 1)
+    log_ratio = _knn_log_density(z_ob, z_pp, k_o, False) - _knn_log_density(z_pp, z_pp, k_p, True)
+    if at is None:
+        return np.exp(log_ratio - log_ratio.max())
+    z_at = (np.asarray(at, dtype=float) - mu) / sd
+    log_at = _knn_log_density(z_ob, z_at, k_o, False) - _knn_log_density(z_pp, z_at, k_p, False)
+    return np.minimum(np.exp(log_at - log_ratio.max()), 1.0)
 
 
 def _ks(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -69,6 +69,12 @@ class NaturalHistory(_Strict):
         ["liver"], description="sites whose metastasis status at the simulated diagnosis must equal the sampled "
         "covariate (so the cohort keeps the observed prevalence of, by default, liver metastasis); [] for none")
     candidates: int = Field(8, ge=1, le=100)
+    selection: Literal["match_sites", "allen"] = Field(
+        "match_sites", description="match_sites: the first candidate whose metastatic sites equal the patient's "
+        "covariates; allen: Allen, Rieger & Musante 2016 acceptance of candidates by the ratio of the observed to "
+        "the plausible density of their baseline features (liver metastasis, log LDH, log NLR), with beta and "
+        "both densities from a fixed reference cohort, so each patient's choice does not depend on its batch")
+    reference_patients: int = Field(200, ge=20, le=5000, description="reference cohort size for selection: allen")
 
 
 class Population(_Strict):

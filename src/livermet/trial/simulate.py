@@ -172,7 +172,7 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     nh_mode = proto.population is not None and proto.population.baseline == "natural_history"
     nh_status = np.zeros(P, dtype=bool)
     if nh_mode:
-        params, start_events, nh_status, nh_day = _natural_history_baseline(model, params, ids, seed, proto, cohort)
+        params, start_events, nh_status, nh_day = _natural_history_baseline(model, params, ids, seed, proto, cohort, setup)
         events = [start_events[i] + events[i] for i in range(P)]
     obs_names = [f"diameter_{s}" for s in SITES] + [f"n_lesions_{s}" for s in SITES] + \
                 ["tumour_burden", "ldh", "nlr", "lymphocytes"]
@@ -375,18 +375,11 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
             "dynamics": dynamics}
 
 
-def _natural_history_baseline(model, params: pd.DataFrame, ids, seed: int, proto, cohort: pd.DataFrame | None = None):
-    """Each patient's natural history from onset to diagnosis (population/vpop.py); up to `candidates`
-    parameter draws per patient (candidate c uses the streams of seed + 1,000,003 c); baseline lesion
-    parameters are left at the model's defaults so that metastases come out of the model. With
-    `match_sites` (default: liver), a candidate is plausible only if its metastasis status at these
-    sites at diagnosis (at least one detectable lesion) equals the patient's sampled covariates:
-    selection on the observed features, one patient at a time."""
-    from ..population.sampling import sample_parameters
-    from ..population.vpop import baseline_events, natural_history
+def _nh_start(model, params: pd.DataFrame, ids, seed: int, nh) -> tuple[pd.DataFrame, np.ndarray]:
+    """Parameters at disease onset (metastasis parameters at the model's defaults, the primary at
+    `onset_cells`) and each patient's diagnosis threshold (its own stream)."""
     from .models import SITES as _S
 
-    nh = proto.population.natural_history
     base = params.copy()
     for s_ in _S:
         for pre in ("C0_", "L0_"):
@@ -396,37 +389,127 @@ def _natural_history_baseline(model, params: pd.DataFrame, ids, seed: int, proto
         base["C0_primary"] = nh.onset_cells
     thr = np.array([nh.median_mm * np.exp(nh.sigma * np.random.default_rng([int(seed), int(p), 2, 1]).standard_normal())
                     for p in ids])
+    return base, thr
+
+
+def _nh_candidate(model, base: pd.DataFrame, ids, seed: int, nh, thr, c: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Candidate c of each patient (c > 0 redraws the varying parameters with the streams of
+    seed + 1,000,003 c) and its natural history."""
+    from ..population.sampling import sample_parameters
+    from ..population.vpop import natural_history
+
+    cand = base.copy()
+    if c > 0:
+        redraw = sample_parameters(model, ids, seed + 1_000_003 * c)
+        for col in redraw.columns:
+            if not col.startswith(("C0_", "L0_")):
+                cand[col] = redraw[col].to_numpy()
+    return cand, natural_history(model, cand, thr, observable=nh.observable, max_days=nh.max_days,
+                                 step_days=nh.step_days)
+
+
+def _natural_history_baseline(model, params: pd.DataFrame, ids, seed: int, proto, cohort: pd.DataFrame | None = None,
+                              setup=None):
+    """Each patient's natural history from onset to diagnosis (population/vpop.py); up to `candidates`
+    parameter draws per patient; baseline lesion parameters are left at the model's defaults so that
+    metastases come out of the model. Selection `match_sites` (default): a candidate is plausible only
+    if its metastasis status at `match_sites` (default: liver) at diagnosis equals the patient's sampled
+    covariates, one patient at a time. Selection `allen`: see `_allen_choice`."""
+    from ..population.vpop import baseline_events
+
+    nh = proto.population.natural_history
+    base, thr = _nh_start(model, params, ids, seed, nh)
     chosen = base.copy()
     ok = np.zeros(len(ids), dtype=bool)
     day = np.full(len(ids), np.nan)
     states = [None] * len(ids)
-    for c in range(nh.candidates):
-        todo = np.flatnonzero(~ok)
-        if len(todo) == 0:
-            break
-        cand = base.iloc[todo].copy()
-        if c > 0:
-            redraw = sample_parameters(model, ids[todo], seed + 1_000_003 * c)
-            for col in redraw.columns:
-                if col not in ("C0_primary",) and not col.startswith(("C0_", "L0_")):
-                    cand[col] = redraw[col].to_numpy()
-        hist = natural_history(model, cand, thr[todo], observable=nh.observable, max_days=nh.max_days,
-                               step_days=nh.step_days)
-        match = np.ones(len(todo), dtype=bool)
-        if nh.match_sites and cohort is not None:
-            for s_ in nh.match_sites:
-                col = f"obs_n_lesions_{s_}"
-                if col in hist.columns:
-                    model_has = hist[col].to_numpy() >= 0.5
-                    match &= model_has == cohort[f"met_{s_}"].to_numpy()[todo].astype(bool)
-        for k, i in enumerate(todo):
-            if hist["plausible"].iloc[k] and match[k]:
-                ok[i] = True
-                day[i] = hist["diagnosis_day"].iloc[k]
-                states[i] = hist.iloc[k]
-                chosen.iloc[i] = cand.iloc[k]
+    if nh.selection == "allen":
+        cands = [_nh_candidate(model, base, ids, seed, nh, thr, c) for c in range(nh.candidates)]
+        pick = _allen_choice(model, ids, seed, proto, setup, [h for _, h in cands])
+        for i, c in enumerate(pick):
+            if c >= 0:
+                ok[i], day[i] = True, cands[c][1]["diagnosis_day"].iloc[i]
+                states[i] = cands[c][1].iloc[i]
+                chosen.iloc[i] = cands[c][0].iloc[i]
+    else:
+        for c in range(nh.candidates):
+            todo = np.flatnonzero(~ok)
+            if len(todo) == 0:
+                break
+            cand, hist = _nh_candidate(model, base.iloc[todo], ids[todo], seed, nh, thr[todo], c)
+            match = np.ones(len(todo), dtype=bool)
+            if nh.match_sites and cohort is not None:
+                for s_ in nh.match_sites:
+                    col = f"obs_n_lesions_{s_}"
+                    if col in hist.columns:
+                        model_has = hist[col].to_numpy() >= 0.5
+                        match &= model_has == cohort[f"met_{s_}"].to_numpy()[todo].astype(bool)
+            for k, i in enumerate(todo):
+                if hist["plausible"].iloc[k] and match[k]:
+                    ok[i] = True
+                    day[i] = hist["diagnosis_day"].iloc[k]
+                    states[i] = hist.iloc[k]
+                    chosen.iloc[i] = cand.iloc[k]
     start = [baseline_events(model, states[i]) if ok[i] else [] for i in range(len(ids))]
     return chosen, start, ok, day
+
+
+REFERENCE_BASE = 10**9  # patient ids of the selection reference cohort (never enrolled)
+_REFERENCE: dict[str, tuple] = {}
+
+
+def _baseline_features(liver, ldh, nlr) -> np.ndarray:
+    """Features matched by Allen selection: liver metastasis (0/1), log LDH, log NLR."""
+    return np.column_stack([np.asarray(liver, float), np.log(np.maximum(np.asarray(ldh, float), 1e-9)),
+                            np.log(np.maximum(np.asarray(nlr, float), 1e-9))])
+
+
+def _hist_features(hist: pd.DataFrame) -> np.ndarray:
+    return _baseline_features(hist["obs_n_lesions_liver"].to_numpy() >= 0.5, hist["obs_ldh"], hist["obs_nlr"])
+
+
+def _allen_reference(model, seed: int, proto, setup) -> tuple[np.ndarray, np.ndarray, float]:
+    """Plausible features, observed features and beta of a fixed reference cohort (ids from
+    REFERENCE_BASE): its covariates are the observed distribution, its candidates' natural histories the
+    plausible one, and beta comes from `allen_selection` on them. Computed once per process."""
+    from ..population.covariates import eligibility_filter, sample_covariates
+    from ..population.vpop import allen_selection
+    from .randomisation import population_spec
+
+    nh = proto.population.natural_history
+    key = hashlib.sha256(f"{model.hash()}|{seed}|{proto.model_dump_json()}".encode()).hexdigest()
+    if key not in _REFERENCE:
+        ref_ids = REFERENCE_BASE + np.arange(nh.reference_patients)
+        cov = sample_covariates(ref_ids, seed, population_spec(proto), eligibility_filter(proto.eligibility))
+        base, thr = _nh_start(model, setup.patient_parameters(model, cov, seed), ref_ids, seed, nh)
+        feats = []
+        for c in range(nh.candidates):
+            _, hist = _nh_candidate(model, base, ref_ids, seed, nh, thr, c)
+            feats.append(_hist_features(hist)[hist["plausible"].to_numpy()])
+        plausible = np.vstack(feats)
+        observed = _baseline_features(cov["met_liver"], cov["ldh"], cov["nlr"])
+        beta = allen_selection(plausible, observed, seed).beta
+        _REFERENCE[key] = (plausible, observed, beta)
+    return _REFERENCE[key]
+
+
+def _allen_choice(model, ids, seed: int, proto, setup, hists: list[pd.DataFrame]) -> np.ndarray:
+    """Allen, Rieger & Musante 2016 acceptance, one patient at a time: candidate c is accepted when the
+    patient's uniform draw u_c is below beta * p(features of c), p the observed/plausible density ratio of
+    the reference cohort; the first accepted candidate is the patient. If none is accepted, the plausible
+    candidate with the highest p is taken (recorded as a fallback in no table: a design choice so that
+    every enrolled patient is simulated). Returns the candidate index per patient, -1 if none is plausible."""
+    from ..population.vpop import inclusion_probability
+
+    plausible, observed, beta = _allen_reference(model, seed, proto, setup)
+    K = len(hists)
+    p = np.column_stack([inclusion_probability(plausible, observed, at=_hist_features(h)) for h in hists])
+    ok = np.column_stack([h["plausible"].to_numpy() for h in hists])
+    u = np.array([np.random.default_rng([int(seed), int(pid), 2, 3]).random(K) for pid in ids])
+    accept = ok & (u < beta * p)
+    first = np.where(accept.any(axis=1), accept.argmax(axis=1), -1)
+    best = np.where(ok.any(axis=1), np.where(ok, p, -1.0).argmax(axis=1), -1)
+    return np.where(first >= 0, first, best)
 
 
 def _is_example(pid, arm, cohort, k) -> bool:
