@@ -34,8 +34,9 @@ def _combine(reps: list[Scored]) -> Scored:
     row["simulated_ci"] = [float(np.percentile(sims, 2.5)), float(np.percentile(sims, 97.5))] if sims else [None, None]
     row["replicates"] = len(reps)
     row["replicates_with_value"] = len(sims)
+    # z with one cohort's sampling error; the published side (interval, SE) as the replicates scored it,
+    # since that depends on the trial's fallback sample size
     s = score({**row, "simulated_ci": first.get("simulated_ci")}, None)
-    # keep the published-side interval of the replicates' scoring (it depends on the trial's fallback n)
     return Scored(row, s.z, reps[0].se_published, reps[0].ci_source, reps[0].interval)
 
 

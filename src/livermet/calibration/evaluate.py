@@ -34,10 +34,6 @@ class Evaluation:
     def nll(self) -> float:
         return float(sum(t.nll for t in self.trials))
 
-    @property
-    def scored(self) -> list[Scored]:
-        return [s for t in self.trials for s in t.scored]
-
     def rows(self) -> list[dict]:
         out = []
         for t in self.trials:

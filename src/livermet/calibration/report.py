@@ -5,7 +5,6 @@ sensitivity ranking."""
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -142,5 +141,3 @@ def write_report(path: str | Path, check: dict | None, pset: dict | None, crossv
     path.write_text(render(check, pset, crossval, sens), encoding="utf-8")
     return path
 
-
-__all__ = ["json", "render", "write_report"]
