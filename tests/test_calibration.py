@@ -107,16 +107,18 @@ def test_parameter_set_apply_and_errors(tmp_path):
         apply_overrides(model, {"nope": 1.0})
 
 
-def test_bad_spec_names_field(tmp_path):
+def test_bad_spec_names_field(tmp_path, toy_trial):
     p = tmp_path / "spec.yaml"
     p.write_text(yaml.safe_dump({"id": "x", "model": "toy", "parameters": [{"name": "a_growth", "lower": 0.01,
                                                                            "upper": 0.001}]}))
     with pytest.raises(SpecError, match=r"parameters\.0\.upper"):
         load_spec(str(p))
-    spec = CalibrationSpec(id="x", model="toy", trials=["t"], parameters=[{"name": "a_growth", "lower": 1e-5,
-                                                                           "upper": 0.01}])
+    spec = CalibrationSpec(id="x", model="toy", trials=[toy_trial], parameters=[{"name": "a_growth", "lower": 1e-5,
+                                                                                 "upper": 0.01}])
     with pytest.raises(SpecError, match="leaves the model's plausible range"):
         run_calibration(spec, tmp_path / "run")
+    with pytest.raises(FileNotFoundError, match="neither a YAML file nor a library trial"):
+        run_calibration(spec.model_copy(update={"trials": ["no_such_trial"]}), tmp_path / "run2")
 
 
 # ---------------------------------------------------------------- fit: recovery, checkpoint, resume

@@ -91,7 +91,7 @@ def run_command(
     try:
         res = run_calibration(s, out, resume=resume, scheduler=scheduler,
                               progress=lambda i, n, nll, best: bar.update(i, n, f"nll {nll:.1f}, best {best:.1f}"))
-    except (FileExistsError, SpecError, ValueError) as exc:
+    except (FileExistsError, FileNotFoundError, SpecError, ValueError) as exc:
         bar.close()
         _fail(str(exc))
     bar.close()

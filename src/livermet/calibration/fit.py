@@ -116,6 +116,16 @@ def check_spec_against_model(spec: CalibrationSpec, model) -> None:
         raise SpecError(f"calibration spec {spec.id}: " + "; ".join(bad))
 
 
+def _model_of_trials(model_name: str, trials: list[str]):
+    """The model with every agent of every regimen of the trials (one parameter namespace)."""
+    from ..trial.library import resolve
+    from ..trial.models import get_setup
+    from ..trial.protocol import load_protocol
+
+    regimens = sorted({r for t in trials for r in load_protocol(resolve(t)).regimen_ids()})
+    return get_setup(model_name).build_model(regimens)
+
+
 def _key(values: dict[str, float]) -> str:
     return json.dumps(values, sort_keys=True)
 
@@ -174,8 +184,6 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
                     progress: Callable[[int, int, float, float], None] | None = None,
                     published: dict[str, list[dict]] | None = None, _stop_after: int | None = None) -> FitResult:
     """Fit `spec`; checkpoint in `out`. Raises FileExistsError if `out` holds another run and not resume."""
-    from ..trial.models import get_setup
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     meta_path = out / "calibration.json"
@@ -186,9 +194,9 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
             raise FileExistsError(f"{out} already holds a calibration run; use --resume or another --out")
         if old.get("spec_hash") != h:
             raise FileExistsError(f"cannot resume {out}: it was started with another spec ({old.get('spec_id')})")
-    model = get_setup(spec.model).model_factory()
-    check_spec_against_model(spec, model)
     trials = spec.trial_ids()
+    model = _model_of_trials(spec.model, trials)  # drug parameters of the trials' regimens can be fitted too
+    check_spec_against_model(spec, model)
     start = {p.name: min(max(model.parameters_[p.name].value, p.lower), p.upper) for p in spec.parameters}
     meta = {"spec_id": spec.id, "spec_hash": h, "trials": trials, "status": "running",
             "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
