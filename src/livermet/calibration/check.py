@@ -52,8 +52,8 @@ def contrasts(rows: list[dict]) -> list[dict]:
         for r in hr:
             if r.get("simulated") is None:
                 continue
-            pub, sim = float(r["published"]), float(r["simulated"])
-            out.append({"record": rec, "target_id": r["target_id"], "quantity": r["quantity"],
+            pub, sim = float(r["observed"]), float(r["simulated"])
+            out.append({"record": rec, "target_id": r["id"], "quantity": r["endpoint"],
                         "published": pub, "simulated": sim, "published_direction": _dir(np.log(pub)),
                         "simulated_direction": _dir(np.log(sim)),
                         "right_direction": _dir(np.log(pub)) == _dir(np.log(sim)) or _dir(np.log(pub)) == "none"})
@@ -63,10 +63,10 @@ def contrasts(rows: list[dict]) -> list[dict]:
             e, c = med["experimental"], med["control"]
             if e.get("simulated") is None or c.get("simulated") is None:
                 continue
-            pd_ = _dir(float(e["published"]) - float(c["published"]))
+            pd_ = _dir(float(e["observed"]) - float(c["observed"]))
             sd_ = _dir(float(e["simulated"]) - float(c["simulated"]))
-            out.append({"record": rec, "target_id": e["target_id"], "quantity": f"{e.get('endpoint')} median, liver "
-                        "minus no liver (months)", "published": float(e["published"]) - float(c["published"]),
+            out.append({"record": rec, "target_id": e["id"], "quantity": f"{e['endpoint'].split(',')[0]}, liver "
+                        "minus no liver (months)", "published": float(e["observed"]) - float(c["observed"]),
                         "simulated": float(e["simulated"]) - float(c["simulated"]), "published_direction": pd_,
                         "simulated_direction": sd_, "right_direction": pd_ == sd_})
     return out
@@ -99,9 +99,7 @@ def run_check(parameter_set: str | None = "default", *, trials: list[str] | None
                          "experimental": s.row.get("experimental"), "control": s.row.get("control"),
                          "observed": s.row["published"], "ci": list(s.interval) if s.interval else None,
                          "ci_source": s.ci_source, "simulated": s.row["simulated"],
-                         "simulated_ci": s.row["simulated_ci"], "z": s.z, "within": bool(s.within),
-                         "quantity": s.row["quantity"], "published": s.row["published"],
-                         "target_id": s.row["target_id"]})
+                         "simulated_ci": s.row["simulated_ci"], "z": s.z, "within": bool(s.within)})
         if progress:
             progress(i + 1, len(trials), t)
     within = sum(r["within"] for r in rows)
