@@ -300,6 +300,22 @@ class PublishedExposure:
     note: str = ""
 
 
+NIVO_FDA_TROUGH = ("FDA clinical pharmacology review of BLA 125554 (nivolumab, 2014; accessdata.fda.gov "
+                   "drugsatfda_docs/nda/2014/125554Orig1s000ClinPharmR.pdf, table on page 16), as transcribed in "
+                   "jhhughes256/nivo_sim rmds/trough_simulation.rmd: geometric mean trough at the start of cycle 9 "
+                   "(day 112) of q2w dosing")
+NIVO_TROUGH_NOTE = (
+    "the published value is the geometric mean of a mixed trial population, while the model here is the Bajaj 2017 "
+    "typical patient at its reference covariates (white female, ECOG 0, eGFR 90: Bajaj 2017 Table 1 footnote as given "
+    "in the nlmixr2lib Bajaj_2017 vignette; the male +0.165 and ECOG >= 1 +0.172 effects on log CL of table 3.2 are "
+    "not implemented). The CL/Vc/Q/Vp, weight and time-varying values were re-checked against "
+    "table 3.2 and the nlmixr2lib Bajaj_2017 source trace (identical), so this is no transcription error. With the "
+    "Bajaj 2017 population mix (66.7% male, 61% ECOG >= 1, mean eGFR 78.5) the geometric-mean CL is about 1.21 times "
+    "the reference CL (covariate mix from Bajaj 2017 Table 3 as given in the nlmixr2lib Bajaj_2017 vignette), which "
+    "accounts for the reference patient's +22% at 1, 3 and 10 mg/kg alike. Not like-for-like; not tuned.")
+ABEGESAH_S1 = ("Abegesah et al. 2025 Cancer Chemother Pharmacol (doi 10.1007/s00280-024-04743-8), Supplementary "
+               "Table S1, as transcribed in the nlmixr2lib vignette vignettes/articles/Abegesah_2025_durvalumab.Rmd "
+               "('Comparison against published NCA')")
 TECENTRIQ_SC = ("Tecentriq SC Swiss product information (ch.oddb.org fachinfo 69262, pharmacokinetics, Table 6: "
                 "steady-state exposure after IV or SC atezolizumab, geometric mean with 5th-95th percentile)")
 PUBLISHED_EXPOSURE: dict[str, list[PublishedExposure]] = {
@@ -371,6 +387,60 @@ PUBLISHED_EXPOSURE: dict[str, list[PublishedExposure]] = {
                  "above the label's 0.23 L/day, so its day-84 trough is about 12% lower. Different population and "
                  "regimen; not tuned."),
     ],
+    "nivolumab": [
+        PublishedExposure(
+            3.0, True, 14.0, 57.0, "trough", 9, "geometric mean", "observed",
+            "nivolumab 3 mg/kg q2w, n = 21 (dose-ranging trial, 0.1-10 mg/kg q2w; study not named in the "
+            "transcription)",
+            NIVO_FDA_TROUGH + ": 57 ug/mL at 3 mg/kg", weight_kg=80.0, comparable=False, note=NIVO_TROUGH_NOTE),
+        PublishedExposure(
+            1.0, True, 14.0, 19.0, "trough", 9, "geometric mean", "observed",
+            "nivolumab 1 mg/kg q2w, n = 35 (same trial)", NIVO_FDA_TROUGH + ": 19 ug/mL at 1 mg/kg",
+            weight_kg=80.0, comparable=False, note=NIVO_TROUGH_NOTE),
+        PublishedExposure(
+            10.0, True, 14.0, 188.8, "trough", 9, "geometric mean", "observed",
+            "nivolumab 10 mg/kg q2w, n = 44 (same trial)", NIVO_FDA_TROUGH + ": 188.8 ug/mL at 10 mg/kg",
+            weight_kg=80.0, comparable=False, note=NIVO_TROUGH_NOTE),
+    ],
+    "durvalumab": [
+        PublishedExposure(
+            1500.0, False, 21.0, 94.6, "trough", 2, "median", "PopPK-predicted",
+            "TOPAZ-1 durvalumab arm (advanced biliary tract cancer, 1500 mg q3w with gemcitabine/cisplatin, n = 314; "
+            "median weight 63 kg, albumin 39 g/L), one of the six studies the Abegesah 2025 model was fitted to",
+            ABEGESAH_S1 + ": dose-1 trough (day 21) predicted from the individual Bayes estimates; the median lies "
+            "between the Q2 maximum 94.1 and the Q3 minimum 95.1 ug/mL (quartile 25th/75th boundaries 79.05 and "
+            "113 ug/mL)", weight_kg=63.0,
+            note="same PopPK model and a study of its own data set. The model here keeps only weight, albumin and "
+                 "time on CL (male, monotherapy, reference tumour type); for TOPAZ-1 the omitted chemotherapy "
+                 "(-16.3%) and biliary-tract (+16.6%) CL effects nearly cancel, the omitted female effect (-16.1% "
+                 "CL, 50.6% female) would raise the population median slightly, so the typical patient sits a few "
+                 "percent low (-6% when written)"),
+    ],
+    "tremelimumab": [
+        PublishedExposure(
+            75.0, False, 28.0, 3.3, "trough", 2, "median", "observed",
+            "Hwang 2023 development data (956 patients, five studies, monotherapy or with durvalumab; median "
+            "weight 71.6 kg, albumin 39 g/L), cycle-1 minimum concentration dose-normalised to 75 mg",
+            "Hwang et al. 2023 Br J Clin Pharmacol 89:1601, Figure 1 (median dose-normalised cycle-1 Cmin 3.3 ug/mL "
+            "at 75 mg; Cmax 21.8), as transcribed in the nlmixr2lib vignette "
+            "vignettes/articles/Hwang_2022_tremelimumab.Rmd ('Comparison against published values'); the paper "
+            "itself was not in the stored pages", weight_kg=71.6,
+            note="the model's own PopPK source and population; the cycle is taken as the q4w interval (day-28 "
+                 "trough after one dose), where the time-varying CL has not yet acted, so monotherapy and "
+                 "combination cycles are alike. Dose normalisation assumes linear PK, which Hwang 2023 reports for "
+                 "doses >= 75 mg. The transcription does not say whether the figure shows observed or model-"
+                 "predicted values; taken as observed"),
+        PublishedExposure(
+            300.0, False, 28.0, 12.9, "trough", 2, "median", "PopPK-predicted",
+            "unresectable hepatocellular carcinoma, STRIDE (single 300 mg tremelimumab with durvalumab 1500 mg q4w), "
+            "Study 22",
+            "Song et al. 2023 Clin Cancer Res 29:754 (doi 10.1158/1078-0432.CCR-22-1983), abstract (stored at "
+            "aacrjournals.org and pubmed.ncbi.nlm.nih.gov/36477555): predicted Cmin1 of tremelimumab in the STRIDE "
+            "regimen 12.9 ug/mL", weight_kg=71.0, comparable=False,
+            note="HCC population and a single 300 mg dose, neither in the Hwang 2023 development data; the abstract "
+                 "names neither the statistic (compared here with the typical patient) nor the day of Cmin1 "
+                 "(taken as day 28, the end of the first 4-week durvalumab cycle)"),
+    ],
     "pembrolizumab": [
         PublishedExposure(
             200.0, False, 21.0, 1870.0, "auc_ss_6w", None, "mean", "PopPK-predicted",
@@ -386,15 +456,16 @@ PUBLISHED_EXPOSURE: dict[str, list[PublishedExposure]] = {
     ],
 }
 
-#: Antibodies without a published trough in the stored material, and what was searched.
+#: Antibodies without a comparable published exposure in the stored material, and what was searched.
 EXPOSURE_NOT_FOUND: dict[str, str] = {
-    "nivolumab": "no absolute steady-state trough found: searched the Opdivo label pages, Zhao 2017 (240 mg flat "
-                 "dose), Bajaj 2017, Hurkmans 2019 and Ivaturi 2020 (480 mg q4w; gives only ratios: trough at "
-                 "day 28 22% lower than 3 mg/kg q2w) in the stored pages",
+    "nivolumab": "no trough or steady-state exposure comparable with the model's typical patient found. Found: the "
+                 "FDA 2014 review's geometric-mean day-112 troughs at 1, 3 and 10 mg/kg q2w (recorded above, "
+                 "comparable=False: mixed-sex, mostly ECOG >= 1 population vs the Bajaj reference patient). Searched "
+                 "the stored pages again (Dec 2026) for the Opdivo label/EPAR 5.2 steady-state Cavg or Cmin, Bajaj "
+                 "2017, Zhao 2017 (240 mg), Long 2018 / CheckMate 384 (480 mg q4w), Osawa 2019 (gastric, exposure "
+                 "table not retrievable), Hurkmans 2019, the FDA openFDA label records and the nlmixr2lib Bajaj/Zhang "
+                 "vignettes: only ratios (an earlier search found Ivaturi 2020: 480 mg q4w trough at day 28 22% "
+                 "below 3 mg/kg q2w) or unattributed ranges, no absolute values",
     "pembrolizumab": "no trough found (label pages give half-life and 2.1-fold accumulation only); the steady-state "
                      "AUC of Freshwater 2017 is compared instead",
-    "durvalumab": "no steady-state trough found: Imfinzi label pages (EMA/US), Baverel 2018 PopPK abstract and "
-                  "durvalumab reviews in the stored pages give half-life and time to steady state only",
-    "tremelimumab": "no observed or PopPK-reported trough found; the 30 ug/mL figure used for the EC50 is a target "
-                    "trough (AACR 2013 abstract), not an observed one",
 }
