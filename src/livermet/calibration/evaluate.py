@@ -73,8 +73,11 @@ def score_trial(trial: str, values: dict[str, float], n_patients: int | None, se
     t0 = time.perf_counter()
     protocol = load_protocol(resolve(trial))
     n = int(n_patients or protocol.sample_size)
+    batch = 250
+    if scheduler is not None and hasattr(scheduler, "scheduler_info"):  # a dask Client: one batch per worker
+        batch = max(10, -(-n // max(1, len(scheduler.scheduler_info().get("workers", {})))))
     results = simulate_trial(protocol, n, seed, model_name=model_name, overrides=values,
-                             parameter_set=parameter_set, scheduler=scheduler)
+                             parameter_set=parameter_set, scheduler=scheduler, batch_size=batch)
     rows = published_rows(results, protocol, published)
     scored = [score(r, fallback_n(protocol, r)) for r in rows]
     failures = int((~results["endpoints"]["solver_ok"]).sum())
@@ -85,7 +88,18 @@ def evaluate(values: dict[str, float], trials: list[str], n_patients: int | dict
              published: dict[str, list[dict]] | None = None, **kw) -> Evaluation:
     """Score every trial; n_patients: one size for all, or per trial."""
     ev = Evaluation(dict(values))
-    for t in trials:
-        n = n_patients.get(t) if isinstance(n_patients, dict) else n_patients
-        ev.trials.append(score_trial(t, values, n, seed, published=(published or {}).get(t), **kw))
+    scheduler = kw.pop("scheduler", None)
+    client = None
+    if isinstance(scheduler, str):  # one client for all trials, so that batches can be sized to its workers
+        from distributed import Client
+
+        scheduler = client = Client(scheduler)
+    try:
+        for t in trials:
+            n = n_patients.get(t) if isinstance(n_patients, dict) else n_patients
+            ev.trials.append(score_trial(t, values, n, seed, published=(published or {}).get(t),
+                                         scheduler=scheduler, **kw))
+    finally:
+        if client is not None:
+            client.close()
     return ev

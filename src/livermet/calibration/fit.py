@@ -64,6 +64,7 @@ class CalibrationSpec(BaseModel):
     initial_design: int = Field(8, ge=0)
     max_evaluations: int = Field(40, ge=1)
     parameters: list[FitParameter] = Field(min_length=1)
+    start: dict[str, float] = Field({}, description="starting values (default: the model's values), e.g. an earlier fit")
 
     def trial_ids(self) -> list[str]:
         base = mapped_trials() if self.trials == "all" else list(self.trials)
@@ -197,7 +198,11 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
     trials = spec.trial_ids()
     model = _model_of_trials(spec.model, trials)  # drug parameters of the trials' regimens can be fitted too
     check_spec_against_model(spec, model)
-    start = {p.name: min(max(model.parameters_[p.name].value, p.lower), p.upper) for p in spec.parameters}
+    unknown = sorted(set(spec.start) - {p.name for p in spec.parameters})
+    if unknown:
+        raise SpecError(f"calibration spec {spec.id!r}, field 'start': {', '.join(unknown)} are not fitted parameters")
+    start = {p.name: min(max(spec.start.get(p.name, model.parameters_[p.name].value), p.lower), p.upper)
+             for p in spec.parameters}
     meta = {"spec_id": spec.id, "spec_hash": h, "trials": trials, "status": "running",
             "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     meta_path.write_text(json.dumps(meta, indent=1))

@@ -32,6 +32,7 @@ COVARIATE_PARAMETERS = {
     "nlr": "nlr_base",
     "pdl1_tps": "pdl1_tps",
     "tmb": "tmb",
+    "prior_lines": "prior_lines",
 }
 
 

@@ -99,5 +99,6 @@ def enrol(protocol: Protocol, n_patients: int, seed: int) -> pd.DataFrame:
         drop = np.array([np.random.default_rng([int(seed), int(p), DROPOUT_STREAM]).exponential(1 / rate)
                          for p in ids])
     out.insert(4, "dropout_day", drop)
+    out["prior_lines"] = 0 if protocol.line == "first" else 1  # second_or_later: at least one earlier line
     out["example_rank"] = out.groupby("arm").cumcount()
     return out

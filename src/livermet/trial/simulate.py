@@ -27,7 +27,7 @@ from . import recist as R
 from .models import get_setup
 from .protocol import DAYS_PER_MONTH, Protocol, parse_protocol
 from .randomisation import AE_STREAM, CROSSOVER_STREAM
-from .survival_link import OSInputs, OSLink, draw_overall_survival
+from .survival_link import MIN_LINK_SCANS, OSInputs, OSLink, draw_overall_survival
 
 SITES = ("primary", "liver", "bone", "brain", "adrenal")
 ENDPOINT_COLUMNS = ("os_days", "os_event", "pfs_days", "pfs_event", "best_response", "responder", "disease_control",
@@ -252,13 +252,19 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     no_targets = full.targets.sum(axis=1) == 0
     burden_size = np.cbrt(np.maximum(obs["tumour_burden"], 0.0))
     size[no_targets] = burden_size[no_targets]
+    # the link was fitted to tumour sizes measured at trial scans while patients were on study, so it
+    # sees the scans up to the first progression (at least the first MIN_LINK_SCANS after baseline)
+    # rather than the untreated regrowth after progression that no trial measures
+    size_scans = size[:, scan_idx]
+    last = np.where(full.pd_index >= 0, np.maximum(full.pd_index, MIN_LINK_SCANS), len(scan_days) - 1)
+    size_scans = np.where(np.arange(len(scan_days))[None, :] <= last[:, None], size_scans, np.nan)
     liver_sum = obs["n_lesions_liver"] * obs["diameter_liver"]
     base_nlr = obs["nlr"][:, 0]
     os_in = OSInputs(
         patient_ids=ids, age=cohort["age"].to_numpy(float), albumin=cohort["albumin"].to_numpy(float),
         total_protein=cohort["total_protein"].to_numpy(float),
         nlr=np.where(np.isfinite(base_nlr), base_nlr, cohort["nlr"].to_numpy(float)),
-        tsb_mm=np.nan_to_num(full.sld[:, 0]), size_times=grid, size=size, hazard_times=grid,
+        tsb_mm=np.nan_to_num(full.sld[:, 0]), size_times=scan_days, size=size_scans, hazard_times=grid,
         liver_sum_mm=liver_sum)
     link = OSLink()
     surv = draw_overall_survival(os_in, seed, link)

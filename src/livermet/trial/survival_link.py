@@ -11,7 +11,8 @@ The death hazard of a patient is
                    + 0.0452 (ALB - 39.4) + 0.0194 (TPRO - 71) - 0.0141 (NLR - 4.1),  sigma = exp(-0.331)
   with kg, ks (1/week) and TTG (weeks) of the Stein bi-exponential model
   SLD(t) = SLD0 (exp(-ks t) + exp(kg t) - 1), TTG = (ln ks - ln kg)/(ks + kg) clipped at 0, fitted
-  here to each virtual patient's simulated sum of target-lesion diameters (TSb, mm).
+  here to each virtual patient's simulated sum of target-lesion diameters (TSb, mm) at the trial's
+  scans up to the first progression (at least the first three), as the source trials measured them.
 - Liver term: Kerioui et al. 2021 ESMO Open (IMvigor211 joint model): +10 mm in liver lesions
   raised the instantaneous risk of death by 12%; D_liver is the sum of the diameters of all liver
   lesions (n_lesions_liver x diameter_liver). Only the change from baseline enters, since the
@@ -31,6 +32,8 @@ from scipy import special
 from ..population.sampling import patient_rng
 
 OS_STREAM = 3
+# post-baseline scans the Stein fit gets even when progression comes earlier (it needs three points)
+MIN_LINK_SCANS = 3
 DAYS_PER_WEEK = 7.0
 DAYS_PER_YEAR = 365.25
 
@@ -70,8 +73,8 @@ class OSLink:
         "annual mortality at 60 doubling every 8.5 years; unverified approximation")
     gompertz_b: Coefficient = Coefficient(0.0815, "1/year of age", "assumed: ln 2 / 8.5 years (see gompertz_a)")
     fit_window_days: Coefficient = Coefficient(
-        364.0, "day", "assumed: Stein kg/ks fitted to the first 52 weeks of simulated tumour size (the on-study "
-        "period of most patients in Struemper 2025)")
+        364.0, "day", "assumed: Stein kg/ks fitted to the scans of the first 52 weeks (the on-study period of most "
+        "patients in Struemper 2025), up to the first progression")
 
     def table(self) -> list[dict]:
         return [{"name": k, "value": v.value, "unit": v.unit, "source": v.source}

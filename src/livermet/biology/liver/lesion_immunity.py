@@ -57,8 +57,9 @@ def lesion_immunity_module(m: Model) -> None:
             "0-0.9"), normal(0.15))
         recog = m.expression("recognition", antig * (1 - hla), "dimensionless",
                              "antigen recognition of cancer cells by CD8 T cells")
-        tps = p("pdl1_tps", 0.15, "dimensionless", 0.005, 1.0, cite(STRUEMPER, note="median PD-L1 TPS 15%"), lognormal(1.2),
-                "fraction of cancer cells expressing PD-L1 at baseline")
+        # in percent, the unit of the clinical TPS covariate that trials set per patient
+        tps = p("pdl1_tps", 15.0, "dimensionless", 0.1, 100.0, cite(STRUEMPER, note="median PD-L1 TPS 15%"), lognormal(1.2),
+                "percent of cancer cells expressing PD-L1 at baseline (tumour proportion score)")
         pmy = p("pdl1_myeloid", 0.2, "dimensionless", 0.0, 1.0, assumed(
             "PD-L1 on myeloid cells (M2 macrophages) relative to a fully positive tumour; 0-1"))
         rif = p("r_PDL1_IFNg", 6.0, "dimensionless", 1.0, 20.0, cite(QSPIO, note="Shin 2017; IFN-gamma fold induction of PD-L1"))
@@ -100,7 +101,7 @@ def lesion_immunity_module(m: Model) -> None:
             vol_L = V * S("L_per_mm3")
             ifng = m.expression(f"ifng_{site}", kif * T / (kifd * vol_L), "nM", f"IFN-gamma, {site}")
             myeloid = pmy * (1 + S("M2_fraction_liver")) if site == "liver" else pmy
-            pdl1 = m.expression(f"pdl1_{site}", (tps + myeloid) * (1 + (rif - 1) * hill(ifng, if50)), "dimensionless",
+            pdl1 = m.expression(f"pdl1_{site}", (tps / 100 + myeloid) * (1 + (rif - 1) * hill(ifng, if50)), "dimensionless",
                                 f"PD-L1 level (tumour + myeloid), {site}")
             Hpd1 = m.expression(f"H_PD1_{site}", hill(pdl1 * (1 - clip01(S("pd1_occupancy"))), pd50, 2), "dimensionless",
                                 f"PD-1 signalling in T cells, {site}")

@@ -25,6 +25,7 @@ EV = {
     "death": ["s001_1_56"],
     "chemo": ["s000_23_07", "s001_5_01"],
     "targeted": ["s001_42_01"],
+    "targeted_liver": ["s001_33_10", "s001_33_11", "s001_33_12"],
     "adc": ["s001_22_18", "s001_22_15"],
     "clear": ["s000_25_04"],
 }
@@ -65,6 +66,20 @@ def lesions_module(m: Model) -> None:
             "Emax kill parameters come from cell lines and QSP-IO (therapy layer), so the clinical population "
             "value is left to calibration; 1 = as the drug's relation says; range 0.01-3"), lognormal(0.8),
             "relative chemosensitivity of the patient's tumour (scales the chemotherapy kill hooks)")
+        prior = p("prior_lines", 0.0, "dimensionless", 0.0, 10.0, assumed(
+            "number of earlier lines of systemic therapy (0 first line); set per patient by the trial layer from the "
+            "protocol's line of therapy"), desc="earlier lines of systemic therapy")
+        frp = p("f_resistant_pretreated", 0.5, "dimensionless", 0.0, 0.95, assumed(
+            "share of the chemo-sensitive cells that a tumour progressing after first-line platinum chemotherapy has "
+            "turned resistant (selection during first-line therapy; second-line docetaxel responds in about a tenth of "
+            "patients against about a third for first-line platinum doublets); left to calibration on the "
+            "second-line docetaxel arms; 0-0.95"), desc="acquired chemo-resistance after an earlier line")
+        whgf = p("w_hgf_tki", 0.5, "dimensionless", 0.0, 4.0, cite(
+            "Yano et al. 2008 Cancer Res 68:9479; Yamada et al. 2010 Clin Cancer Res 16:174",
+            note="HGF restores PI3K/Akt signalling through MET and makes EGFR-mutant cells tolerate gefitinib and "
+                 "irreversible EGFR-TKIs; the clinical size of the effect in liver lesions is assumed and left to "
+                 "calibration (range 0-4)"),
+            desc="loss of EGFR-TKI kill in liver lesions per unit of hepatocyte HGF activity (MET bypass)")
         fegfr = p("egfr_sensitive_fraction", 0.0, "dimensionless", 0.0, 1.0, assumed(
             "fraction of cancer cells with a TKI-sensitive EGFR mutation; 0 for EGFR wild type, about 0.9 for an "
             "EGFR-mutant patient (set per patient by the population layer)"))
@@ -101,10 +116,16 @@ def lesions_module(m: Model) -> None:
             m.process(f"capacity_growth_{site}", kKg * C * Hv, {K: 1},
                       EV["capacity_liver"] if site == "liver" else EV["capacity"])
             m.process(f"capacity_loss_{site}", kKd * K * ((C**2 + one**2) * (vol / one_mm3) ** 2) ** sp.Rational(1, 3), {K: -1}, EV["capacity"])
-            chemo = S("liver_function_delivery") * chs * (S("chemo_kill_rate") * (1 - fres)
-                                                          + S("chemo_resistant_kill_rate") * fres)
+            # a tumour that progressed on an earlier line carries more chemo-resistant cells
+            fres_eff = fres + (1 - fres) * frp * clip01(prior)
+            chemo = S("liver_function_delivery") * chs * (S("chemo_kill_rate") * (1 - fres_eff)
+                                                          + S("chemo_resistant_kill_rate") * fres_eff)
             m.process(f"chemo_kill_{site}", chemo * C, {C: -1, Cd: 1}, EV["chemo"])
-            m.process(f"targeted_kill_{site}", S("targeted_kill_rate") * fegfr * C, {C: -1, Cd: 1}, EV["targeted"])
+            tki = S("targeted_kill_rate") * fegfr * C
+            if site == "liver":  # hepatocyte HGF activates MET, a bypass of EGFR inhibition
+                tki = tki / (1 + whgf * S("alahm_hgf"))
+            m.process(f"targeted_kill_{site}", tki, {C: -1, Cd: 1},
+                      EV["targeted"] + (EV["targeted_liver"] if site == "liver" else []))
             m.process(f"adc_kill_{site}", S("adc_kill_rate") * fb6 * C, {C: -1, Cd: 1}, EV["adc"])
             m.process(f"dead_clearance_{site}", kclear * Cd, {Cd: -1}, EV["clear"])
             if site in MET_SITES:
