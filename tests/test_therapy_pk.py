@@ -62,9 +62,10 @@ def pk_runs():
         single += a.first_dose_events(0.0) + a.dose_events(0.0, 100.0)
         multi += a.first_dose_events(0.0)
         multi += [e for k in range(int(HORIZON // tau) + 1) for e in a.dose_events(k * tau, d)]
-    base = {"cov_weight": 75.0, "cov_albumin": 39.4}
+    # sex, ECOG and renal function at the reference of the models that use them (Bajaj 2017, Li 2020: female,
+    # ECOG 0, eGFR 90); weight and albumin as in `_ref_scale`
+    base = {"cov_weight": 75.0, "cov_albumin": 39.4, "cov_female": 1.0, "cov_ecog": 0.0, "cov_crcl": 90.0}
     tv_off = {f"{a.id}_tv_max": 0.0 for a in ANTIBODIES if a.tv is not None}
-    # reference covariates equal to each model's reference: weight and albumin set per patient below
     runs = {}
     for name, params in (("off", {**base, **tv_off}), ("on", base)):
         runs[name] = simulate(m, T, params, [single, multi], backend="scipy", n_patients=2, rtol=1e-8, atol=1e-10)
@@ -150,6 +151,33 @@ def test_body_weight_raises_clearance():
     c = r.observable("nivolumab_serum_conc")
     auc = np.trapezoid(c, t, axis=1)
     assert auc[1] / auc[0] == pytest.approx(2.0 ** -0.566, rel=0.02)
+
+
+@pytest.mark.parametrize("agent,cov,expected", [
+    # Bajaj 2017 Table 1: male exp(0.165), ECOG >= 1 exp(0.172), eGFR power 0.186 (reference female, ECOG 0, 90)
+    ("nivolumab", {"cov_female": 0.0}, math.exp(0.165)),
+    ("nivolumab", {"cov_ecog": 1.0}, math.exp(0.172)),
+    ("nivolumab", {"cov_ecog": 2.0}, math.exp(0.172)),
+    ("nivolumab", {"cov_crcl": 45.0}, 0.5 ** 0.186),
+    ("nivolumab", {"cov_female": 0.0, "cov_ecog": 1.0}, math.exp(0.165 + 0.172)),
+    # Li 2020 Table 2: CL x 1.262 in males (reference female)
+    ("bevacizumab", {"cov_female": 0.0}, 1.262),
+])
+def test_sex_ecog_renal_covariates_on_clearance(agent, cov, expected):
+    """Single-dose AUC = dose / CL, so the AUC ratio against the reference patient is 1 / the CL factor."""
+    a = get_agent(agent)
+    m = Model(f"{agent}_cov")
+    a.add_to(m, missing_hooks="skip")
+    ref = {"cov_weight": a.wt_ref, "cov_female": 1.0, "cov_ecog": 0.0, "cov_crcl": 90.0}
+    if a.tv is not None:
+        ref[f"{agent}_tv_max"] = 0.0
+    params = {k: [v, cov.get(k, v)] for k, v in ref.items() if m.has(k)}
+    t = np.linspace(0, 1500, 6001)
+    r = simulate(m, t, params, a.first_dose_events(0) + a.dose_events(0, 300.0), backend="scipy",
+                 rtol=1e-9, atol=1e-12)
+    c = r.observable(f"{agent}_serum_conc")
+    auc = np.trapezoid(c, t, axis=1)
+    assert auc[1] / auc[0] == pytest.approx(1.0 / expected, rel=0.01)
 
 
 def test_calvert_formula():

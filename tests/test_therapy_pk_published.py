@@ -7,9 +7,18 @@ with the mean over a cohort of virtual patients that carry the model's between-p
 on CL and Vc (which lifts the mean above the typical value). Records from another population
 or regimen (`comparable=False`) that miss are xfail with the reason stored next to the value.
 Antibodies without any published exposure must say what was searched (`EXPOSURE_NOT_FOUND`).
+
+A record with a `covariate_mix` (the published population's share of each sex / ECOG category)
+is simulated over every combination of the categories (covariates taken as independent): a
+geometric mean or median is compared with the weighted geometric mean of the typical patients of
+the strata (the geometric mean of the mixture; with log-normal IIV of equal spread in each stratum
+it is also close to the median), an arithmetic mean with the cohort mean, the cohort split between
+the strata by their shares.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pytest
@@ -17,7 +26,7 @@ from scipy.stats import norm
 
 from livermet.engine import simulate
 from livermet.modeling import Model
-from livermet.therapy import get_agent
+from livermet.therapy import COVARIATES, get_agent
 from livermet.therapy.antibodies import ANTIBODIES, EXPOSURE_NOT_FOUND, PUBLISHED_EXPOSURE
 
 N_PATIENTS = 200
@@ -40,6 +49,26 @@ def _cohort_params(a, n: int, seed: int) -> dict:
     return out
 
 
+def strata(rec) -> list[tuple[dict, float]]:
+    """(covariate values, share) of every combination of the record's covariate categories."""
+    names = [name for name, _ in rec.covariate_mix]
+    levels = [cats for _, cats in rec.covariate_mix]
+    out = []
+    for combo in itertools.product(*levels):
+        share = float(np.prod([frac for _, frac in combo]))
+        out.append(({n_: v for n_, (v, _) in zip(names, combo)}, share))
+    total = sum(w for _, w in out)  # published shares may not add up to exactly 100%
+    return [(c, w / total) for c, w in out]
+
+
+def _allocate(shares: list[float], n: int) -> np.ndarray:
+    """Stratum index of each of n patients, in proportion to the shares (largest remainder)."""
+    exact = np.asarray(shares) * n
+    counts = np.floor(exact).astype(int)
+    counts[np.argsort(counts - exact)[: n - counts.sum()]] += 1
+    return np.repeat(np.arange(len(shares)), counts)
+
+
 def simulated_exposure(agent_id: str, rec, n: int = N_PATIENTS, seed: int = 7) -> float:
     a = get_agent(agent_id)
     m = Model(f"{agent_id}_exposure")
@@ -55,18 +84,30 @@ def simulated_exposure(agent_id: str, rec, n: int = N_PATIENTS, seed: int = 7) -
     else:
         raise ValueError(rec.metric)
     events = a.first_dose_events(0.0) + [e for k in range(n_doses) for e in a.dose_events(k * tau, dose_mg)]
-    cov = {"weight_kg": ("cov_weight", rec.weight_kg), "albumin_g_l": ("cov_albumin", 39.4)}
-    params = dict(cov[c] for c in a.covariates_used())
+    fixed = {"weight_kg": rec.weight_kg, "albumin_g_l": 39.4} | dict(rec.covariates)
+    used = a.covariates_used()
+    params = {COVARIATES[k][0]: v for k, v in fixed.items() if k in used}  # others keep the model default
+    groups = strata(rec)
     if rec.statistic == "mean":
         params |= _cohort_params(a, n, seed)
+        who = np.random.default_rng(seed + 1).permutation(_allocate([w for _, w in groups], n))
+        weights = np.full(n, 1.0 / n)
     elif rec.statistic in ("geometric mean", "median"):
-        n = 1  # the typical patient: the PopPK estimate of the population median / geometric mean
+        # the typical patient of each stratum: the PopPK estimate of its median / geometric mean
+        n = len(groups)
+        who = np.arange(n)
+        weights = np.array([w for _, w in groups])
     else:
         raise ValueError(rec.statistic)
+    for k in {k for c, _ in groups for k in c}:
+        if k in used:
+            params[COVARIATES[k][0]] = [float(groups[i][0][k]) for i in who]
     r = simulate(m, t, params, events, backend="scipy", n_patients=n, rtol=1e-8, atol=1e-10)
     c = r.observable(f"{agent_id}_serum_conc")
     x = c[:, -1] if rec.metric == "trough" else np.trapezoid(c[:, 1:], t[1:], axis=1)
-    return float(np.mean(x))
+    if rec.statistic == "mean":
+        return float(np.sum(weights * x))
+    return float(np.exp(np.sum(weights * np.log(x))))
 
 
 def test_every_antibody_has_a_published_exposure_or_says_what_was_searched():
@@ -76,6 +117,12 @@ def test_every_antibody_has_a_published_exposure_or_says_what_was_searched():
         for rec in recs:
             assert rec.source and rec.population, ab
             assert rec.comparable or rec.note, f"{ab}: a non-comparable record must say why"
+            for name, _ in rec.covariates:
+                assert name in COVARIATES, f"{ab}: unknown covariate {name!r}"
+            for name, cats in rec.covariate_mix:
+                assert name in COVARIATES, f"{ab}: unknown covariate {name!r}"
+                assert sum(f for _, f in cats) == pytest.approx(1.0, abs=0.002), f"{ab}: {name} shares"
+            assert not rec.covariate_mix or rec.mix_source, f"{ab}: a covariate mix must give its source"
 
 
 @pytest.mark.parametrize("agent,index", CASES, ids=[f"{ab}-{i}" for ab, i in CASES])

@@ -24,12 +24,18 @@ COVARIATES: dict[str, tuple[str, float, str, float, float, str]] = {
     "albumin_g_l": ("cov_albumin", 39.4, "g/L", 15.0, 55.0, "serum albumin"),
     "crcl_ml_min": ("cov_crcl", 90.0, "mL/min", 20.0, 200.0, "creatinine clearance (Cockcroft-Gault)"),
     "bsa_m2": ("cov_bsa", 1.85, "m**2", 1.2, 2.6, "body surface area"),
+    "female": ("cov_female", 0.0, "dimensionless", 0.0, 1.0, "female sex (1 = female, 0 = male)"),
+    "ecog": ("cov_ecog", 1.0, "dimensionless", 0.0, 4.0, "ECOG performance status (0-4)"),
 }
 COVARIATE_SOURCE = {
     "weight_kg": "median body weight of the NSCLC PopPK populations of table 3.2 (71-80 kg)",
     "albumin_g_l": "Struemper et al. 2025 CPT:PSP 14:1006 NSCLC pool median albumin 39.4 g/L",
     "crcl_ml_min": "typical creatinine clearance of the pemetrexed NSCLC population (Cao 2022 reference 93.6 mL/min)",
     "bsa_m2": "typical adult body surface area (QSPIO-TNBC dosing scripts use 1.9 m2)",
+    "female": "male (0), the majority sex of first-line metastatic NSCLC trials (62% male in the virtual population, "
+              "livermet.population.covariates SOURCES['sex'])",
+    "ecog": "ECOG 1, the most frequent performance status of phase 3 first-line NSCLC trials (60% in the virtual "
+            "population, livermet.population.covariates SOURCES['ecog'])",
 }
 
 

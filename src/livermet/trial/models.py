@@ -28,6 +28,8 @@ COVARIATE_PARAMETERS = {
     "weight": "cov_weight",  # livermet.therapy.base.COVARIATES
     "albumin": "cov_albumin",
     "crcl": "cov_crcl",
+    "female": "cov_female",  # 1 = female, from the cohort's `sex` column
+    "ecog": "cov_ecog",
     "ldh": "ldh_base",
     "nlr": "nlr_base",
     "pdl1_tps": "pdl1_tps",
@@ -92,6 +94,8 @@ def default_patient_parameters(model: Model, covariates: pd.DataFrame, seed: int
     cov = covariates.copy()
     if "crcl" not in cov:
         cov["crcl"] = creatinine_clearance(cov["age"], cov["weight"], cov["sex"] == "female")
+    if "female" not in cov and "sex" in cov:
+        cov["female"] = (cov["sex"] == "female").astype(float)
     if "egfr_sensitive_fraction" in model.parameters_ and "egfr" in cov:
         # the model's own convention (its parameter description): about 0.9 for an EGFR-mutant tumour, 0 otherwise
         params["egfr_sensitive_fraction"] = np.where(cov["egfr"].to_numpy() == "mutant", 0.9, 0.0)

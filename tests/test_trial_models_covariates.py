@@ -1,0 +1,43 @@
+"""Therapy covariates of the trial layer: the cohort's sex and ECOG columns reach the PK parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from livermet.modeling import Model
+from livermet.therapy import COVARIATES, covariate_parameters, get_agent
+from livermet.trial.models import COVARIATE_PARAMETERS, default_patient_parameters
+from livermet.trial.simulate import therapy_covariates
+
+
+def _pk_model() -> Model:
+    m = Model("nivolumab_pk")
+    get_agent("nivolumab").add_to(m, missing_hooks="skip")
+    return m
+
+
+def _cohort() -> pd.DataFrame:
+    return pd.DataFrame({"age": [60.0, 70.0, 55.0], "sex": ["male", "female", "female"], "ecog": [0, 1, 2],
+                         "weight": [80.0, 60.0, 70.0], "albumin": [40.0, 35.0, 38.0], "bsa": [2.0, 1.6, 1.8]},
+                        index=pd.Index([0, 1, 2], name="patient_id"))
+
+
+def test_covariate_columns_map_to_therapy_covariate_parameters():
+    assert COVARIATE_PARAMETERS["female"] == COVARIATES["female"][0] == "cov_female"
+    assert COVARIATE_PARAMETERS["ecog"] == COVARIATES["ecog"][0] == "cov_ecog"
+
+
+def test_sex_and_ecog_become_per_patient_parameters():
+    m = _pk_model()
+    p = default_patient_parameters(m, _cohort(), seed=1)
+    np.testing.assert_array_equal(p["cov_female"].to_numpy(), [0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(p["cov_ecog"].to_numpy(), [0.0, 1.0, 2.0])
+    assert "cov_crcl" in p and np.all(p["cov_crcl"].to_numpy() > 0)
+
+
+def test_regimen_covariates_carry_sex_and_ecog():
+    m = _pk_model()
+    row = _cohort().iloc[1]
+    params = covariate_parameters(m, therapy_covariates(row))
+    assert params["cov_female"] == 1.0 and params["cov_ecog"] == 1.0 and params["cov_weight"] == 60.0
