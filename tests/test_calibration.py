@@ -119,6 +119,15 @@ def test_bad_spec_names_field(tmp_path, toy_trial):
         run_calibration(spec, tmp_path / "run")
     with pytest.raises(FileNotFoundError, match="neither a YAML file nor a library trial"):
         run_calibration(spec.model_copy(update={"trials": ["no_such_trial"]}), tmp_path / "run2")
+    with pytest.raises(SpecError, match="field 'start': b_kill are not fitted"):
+        run_calibration(_spec(toy_trial, start={"b_kill": 0.1}), tmp_path / "run3")
+
+
+def test_search_starts_from_the_spec_start_values(toy_trial, tmp_path):
+    published = {toy_trial: _synthetic_published(toy_trial)}
+    res = run_calibration(_spec(toy_trial, start={"a_growth": 0.0051}, initial_design=0, max_evaluations=1),
+                          tmp_path / "start", published=published)
+    assert res.evaluations[0]["values"] == {"a_growth": 0.0051}
 
 
 # ---------------------------------------------------------------- fit: recovery, checkpoint, resume

@@ -184,3 +184,22 @@ def test_population_liver_metastases_lower_anti_pd1_response(liver):
     with_l, without_l = liver_met & measurable, ~liver_met & measurable
     assert with_l.sum() >= 10 and without_l.sum() >= 10
     assert shrink[with_l].mean() < shrink[without_l].mean()
+
+
+def test_earlier_line_and_liver_hgf_weaken_cytotoxic_and_tki_kill(liver):
+    """A tumour pretreated with platinum carries more chemo-resistant cells; hepatocyte HGF (MET bypass)
+    blunts EGFR-TKI kill in liver lesions only."""
+    chemo = dict(set_chemo_kill_rate=0.05)
+    tki = dict(egfr_sensitive_fraction=0.9, set_targeted_kill_rate=0.05)
+    arms = [_with_liver_mets(**chemo), _with_liver_mets(**chemo, prior_lines=1.0, f_resistant_pretreated=0.8),
+            _with_liver_mets(**tki, w_hgf_tki=0.0), _with_liver_mets(**tki, w_hgf_tki=4.0)]
+    names = sorted(set().union(*arms))
+    d = liver.parameter_values()
+    res = simulate(liver, np.linspace(0, 120, 13), {k: [a.get(k, d[k]) for a in arms] for k in names})
+    assert np.all(res.status == 0)
+    burden = res.observable("tumour_burden")[:, -1]
+    assert burden[1] > 1.2 * burden[0]
+    liver_d, primary_d = res.observable("diameter_liver")[:, -1], res.observable("diameter_primary")[:, -1]
+    # the liver lesions lose the kill directly; the primary only through systemic effects of the larger liver burden
+    assert liver_d[3] / liver_d[2] > 1.05 and liver_d[3] / liver_d[2] > 2 * (primary_d[3] / primary_d[2] - 1) + 1, \
+        (liver_d, primary_d)

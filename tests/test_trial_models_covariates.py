@@ -41,3 +41,20 @@ def test_regimen_covariates_carry_sex_and_ecog():
     row = _cohort().iloc[1]
     params = covariate_parameters(m, therapy_covariates(row))
     assert params["cov_female"] == 1.0 and params["cov_ecog"] == 1.0 and params["cov_weight"] == 60.0
+
+
+def test_tps_in_percent_and_line_of_therapy_reach_the_liver_model():
+    """PD-L1 TPS keeps its clinical percent scale (not clipped to 1), and a second-line protocol
+    marks its patients as pretreated."""
+    from livermet.biology.liver import liver_metastasis_model
+    from livermet.trial.library import resolve
+    from livermet.trial.protocol import load_protocol
+    from livermet.trial.randomisation import enrol
+
+    m = liver_metastasis_model()
+    cohort = _cohort().assign(pdl1_tps=[0.0, 30.0, 80.0], prior_lines=[0, 1, 1], n_liver_lesions=0)
+    p = default_patient_parameters(m, cohort, seed=1)
+    np.testing.assert_allclose(p["pdl1_tps"].to_numpy(), [m.parameters_["pdl1_tps"].lower, 30.0, 80.0])
+    np.testing.assert_array_equal(p["prior_lines"].to_numpy(), [0.0, 1.0, 1.0])
+    assert (enrol(load_protocol(resolve("oak")), 20, 3)["prior_lines"] == 1).all()
+    assert (enrol(load_protocol(resolve("keynote024")), 20, 3)["prior_lines"] == 0).all()

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from livermet.trial.survival_link import (
+    sizes_until_progression,
     Coefficient,
     OSInputs,
     OSLink,
@@ -78,3 +79,18 @@ def test_liver_growth_and_age_raise_the_hazard():
     old = draw_overall_survival(_inputs(2000, 0.002, age=85.0), seed=2)["death_day"]
     assert np.all(liver <= base + 1e-9) and np.median(liver) < 0.9 * np.median(base)
     assert np.all(old <= base + 1e-9) and np.median(old) < np.median(base)
+
+
+def test_link_sees_scans_up_to_progression_but_at_least_three():
+    y = np.arange(1.0, 8.0)[None, :].repeat(3, axis=0)  # baseline + 6 scans
+    out = sizes_until_progression(y, np.array([-1, 1, 5]))
+    assert np.all(np.isfinite(out[0]))  # no progression: every scan
+    assert np.all(np.isfinite(out[1, :4])) and np.all(np.isnan(out[1, 4:]))  # PD at scan 1: three scans kept
+    assert np.all(np.isfinite(out[2, :6])) and np.isnan(out[2, 6])  # PD at scan 5: up to and including it
+    # regrowth after progression does not change the fitted growth rate of a tumour seen only up to progression
+    t = np.array([0.0, 42, 84, 126, 168, 210, 252])
+    before = 50 * (np.exp(-0.01 * t) + np.exp(0.002 * t) - 1)
+    after = np.where(t > 126, before * np.exp(0.02 * (t - 126)), before)
+    kg_a, _ = fit_stein(t, sizes_until_progression(after[None, :], np.array([3])))
+    kg_b, _ = fit_stein(t, sizes_until_progression(before[None, :], np.array([3])))
+    assert kg_a[0] == pytest.approx(kg_b[0], rel=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 
@@ -67,12 +68,27 @@ def fallback_n(protocol: Protocol, row: dict) -> float:
     return protocol.sample_size / len(ids)
 
 
+def model_of_trials(model_name: str, trials: list[str]):
+    """The model with every agent of every regimen of the trials (one parameter namespace)."""
+    from ..trial.models import get_setup
+
+    regimens = sorted({r for t in trials for r in load_protocol(resolve(t)).regimen_ids()})
+    return get_setup(model_name).build_model(regimens)
+
+
+@functools.lru_cache(maxsize=None)
+def _parameter_names(trial: str, model_name: str) -> frozenset[str]:
+    return frozenset(model_of_trials(model_name, [trial]).parameters_)
+
+
 def score_trial(trial: str, values: dict[str, float], n_patients: int | None, seed: int, *,
                 model_name: str = "liver", parameter_set: str | None = None, scheduler=None,
                 published: list[dict] | None = None) -> TrialFit:
     t0 = time.perf_counter()
     protocol = load_protocol(resolve(trial))
     n = int(n_patients or protocol.sample_size)
+    # values may include parameters of drugs this trial does not give (a fit over several trials)
+    values = {k: v for k, v in values.items() if k in _parameter_names(trial, model_name)}
     batch = 250
     if scheduler is not None and hasattr(scheduler, "scheduler_info"):  # a dask Client: one batch per worker
         batch = max(10, -(-n // max(1, len(scheduler.scheduler_info().get("workers", {})))))

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
-from .evaluate import Evaluation, evaluate
+from .evaluate import Evaluation, evaluate, model_of_trials
 from .targets import mapped_trials
 
 SPECS = Path(__file__).resolve().parents[1] / "library" / "calibration"
@@ -117,16 +117,6 @@ def check_spec_against_model(spec: CalibrationSpec, model) -> None:
         raise SpecError(f"calibration spec {spec.id}: " + "; ".join(bad))
 
 
-def _model_of_trials(model_name: str, trials: list[str]):
-    """The model with every agent of every regimen of the trials (one parameter namespace)."""
-    from ..trial.library import resolve
-    from ..trial.models import get_setup
-    from ..trial.protocol import load_protocol
-
-    regimens = sorted({r for t in trials for r in load_protocol(resolve(t)).regimen_ids()})
-    return get_setup(model_name).build_model(regimens)
-
-
 def _key(values: dict[str, float]) -> str:
     return json.dumps(values, sort_keys=True)
 
@@ -196,7 +186,7 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
         if old.get("spec_hash") != h:
             raise FileExistsError(f"cannot resume {out}: it was started with another spec ({old.get('spec_id')})")
     trials = spec.trial_ids()
-    model = _model_of_trials(spec.model, trials)  # drug parameters of the trials' regimens can be fitted too
+    model = model_of_trials(spec.model, trials)  # drug parameters of the trials' regimens can be fitted too
     check_spec_against_model(spec, model)
     unknown = sorted(set(spec.start) - {p.name for p in spec.parameters})
     if unknown:

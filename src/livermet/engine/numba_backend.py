@@ -21,6 +21,7 @@ from .result import STATUS_MESSAGES, SimulationResult
 
 _TEMPLATE = Path(__file__).with_name("rodas_template.py")
 _loaded: dict[str, ModuleType] = {}
+_eq_keys: dict[int, tuple] = {}  # id(Equations) -> (Equations, structure hash): hashing takes a while
 
 
 def cache_dir() -> Path:
@@ -47,7 +48,10 @@ def structure_hash(eq: Equations) -> str:
 def compile_model(model: Model) -> ModuleType:
     """Generate (once) and import the kernel module of a model; numba caches the machine code."""
     eq = model.equations()
-    key = structure_hash(eq)
+    memo = _eq_keys.get(id(eq))
+    if memo is None or memo[0] is not eq:
+        memo = _eq_keys[id(eq)] = (eq, structure_hash(eq))  # eq kept alive: its id stays its own
+    key = memo[1]
     if key in _loaded:
         return _loaded[key]
     path = cache_dir() / f"lm_{key}.py"

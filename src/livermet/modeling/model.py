@@ -401,12 +401,23 @@ class Model:
             resolved[sp.Symbol(n)] = self.expressions_[n].expr.xreplace(resolved)
         return resolved
 
+    def _structure_objects(self) -> tuple:
+        """Every object the equations are made of. Their identities are a cheap cache key: building
+        methods and `contribute` replace objects rather than change them, and parameter values (which
+        the equations do not contain) may change without invalidating the cache."""
+        return (tuple(self.species_), tuple(s.initial for s in self.species_.values()), tuple(self.parameters_),
+                tuple(self.expressions_), tuple(e.expr for e in self.expressions_.values()),
+                tuple(self.observables_), tuple(o.expr for o in self.observables_.values()),
+                tuple(self.processes_), tuple(p.rate for p in self.processes_.values()),
+                tuple(tuple(p.stoichiometry.items()) for p in self.processes_.values()))
+
     def equations(self) -> Equations:
-        """Flatten the model to an ODE system (cached until the model changes)."""
-        key = self.hash()
+        """Flatten the model to an ODE system (cached until the model's structure changes)."""
+        objs = self._structure_objects()
+        key = tuple(id(o) for part in objs for o in part)
         cached = getattr(self, "_equations_cache", None)
         if cached is not None and cached[0] == key:
-            return cached[1]
+            return cached[2]
         subs = self._expression_substitutions()
         names = tuple(self.species_)
         rhs = {n: sp.Integer(0) for n in names}
@@ -422,7 +433,7 @@ class Model:
             observable_exprs=tuple(o.expr.xreplace(subs) for o in self.observables_.values()),
             initials=tuple(self.species_[n].initial for n in names),
         )
-        self._equations_cache = (key, eq)
+        self._equations_cache = (key, objs, eq)  # objs keep the identities in the key alive
         return eq
 
     def hash(self) -> str:

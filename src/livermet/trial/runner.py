@@ -22,7 +22,7 @@ import pandas as pd
 
 from .protocol import Protocol
 from .randomisation import enrol
-from .simulate import _CACHE, TrialContext, materialise, simulate_batch
+from .simulate import TrialContext, materialise, simulate_batch
 from .store import Store
 from .survival_link import OSLink
 
@@ -258,26 +258,22 @@ def simulate_trial(
     ctx = TrialContext(protocol.model_dump(mode="json"), model_name, int(seed), backend,
                        dynamics_patients=dynamics_patients, overrides=tuple(sorted((overrides or {}).items())),
                        parameter_set=parameter_set)
-    cached = ctx.key() in _CACHE
-    try:
-        proto, _setup, _model = materialise(ctx)
-        cohort = enrol(proto, n_patients, seed)
-        slices = [cohort.iloc[i:i + batch_size] for i in range(0, n_patients, batch_size)]
-        if scheduler is None:
-            parts = [simulate_batch(ctx, s) for s in slices]
-        else:
-            from distributed import Client
+    # one model per trial and process, whatever the overrides (see simulate.materialise)
+    proto, _setup, _model = materialise(ctx)
+    cohort = enrol(proto, n_patients, seed)
+    slices = [cohort.iloc[i:i + batch_size] for i in range(0, n_patients, batch_size)]
+    if scheduler is None:
+        parts = [simulate_batch(ctx, s) for s in slices]
+    else:
+        from distributed import Client
 
-            client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
-            try:
-                futures = [client.submit(simulate_batch, ctx, s, pure=False) for s in slices]
-                parts = client.gather(futures)
-            finally:
-                if client is not scheduler:
-                    client.close()
-    finally:
-        if not cached:  # many trials with different overrides (calibration, sensitivity): one model at a time
-            _CACHE.pop(ctx.key(), None)
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        try:
+            futures = [client.submit(simulate_batch, ctx, s, pure=False) for s in slices]
+            parts = client.gather(futures)
+        finally:
+            if client is not scheduler:
+                client.close()
     return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ from . import recist as R
 from .models import get_setup
 from .protocol import DAYS_PER_MONTH, Protocol, parse_protocol
 from .randomisation import AE_STREAM, CROSSOVER_STREAM
-from .survival_link import MIN_LINK_SCANS, OSInputs, OSLink, draw_overall_survival
+from .survival_link import OSInputs, OSLink, draw_overall_survival, sizes_until_progression
 
 SITES = ("primary", "liver", "bone", "brain", "adrenal")
 ENDPOINT_COLUMNS = ("os_days", "os_event", "pfs_days", "pfs_event", "best_response", "responder", "disease_control",
@@ -61,8 +61,11 @@ _CACHE: dict[str, tuple] = {}
 
 
 def materialise(ctx: TrialContext):
-    """(protocol, setup, model) of a context, built once per process."""
-    k = ctx.key()
+    """(protocol, setup, model) of a context. The model is built once per process for everything but
+    the overrides (building and deriving its equations takes seconds); each call resets its values to
+    the parameter set's and applies the context's overrides, so contexts that differ only in their
+    overrides (calibration, sensitivity) share one model and one kernel."""
+    k = replace(ctx, overrides=()).key()
     if k not in _CACHE:
         proto = parse_protocol(ctx.protocol)
         setup = get_setup(ctx.model_name)
@@ -72,9 +75,12 @@ def materialise(ctx: TrialContext):
         path = resolve_parameter_set(ctx.parameter_set, ctx.model_name)
         if path is not None:
             apply_parameter_set(model, load_parameter_set(path))
-        apply_overrides(model, dict(ctx.overrides))
-        _CACHE[k] = (proto, setup, model)
-    return _CACHE[k]
+        _CACHE[k] = (proto, setup, model, {n: p.value for n, p in model.parameters_.items()})
+    proto, setup, model, base = _CACHE[k]
+    for n, v in base.items():
+        model.parameters_[n].value = v
+    apply_overrides(model, dict(ctx.overrides))
+    return proto, setup, model
 
 
 def apply_overrides(model, overrides: dict[str, float]) -> None:
@@ -255,9 +261,7 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     # the link was fitted to tumour sizes measured at trial scans while patients were on study, so it
     # sees the scans up to the first progression (at least the first MIN_LINK_SCANS after baseline)
     # rather than the untreated regrowth after progression that no trial measures
-    size_scans = size[:, scan_idx]
-    last = np.where(full.pd_index >= 0, np.maximum(full.pd_index, MIN_LINK_SCANS), len(scan_days) - 1)
-    size_scans = np.where(np.arange(len(scan_days))[None, :] <= last[:, None], size_scans, np.nan)
+    size_scans = sizes_until_progression(size[:, scan_idx], full.pd_index)
     liver_sum = obs["n_lesions_liver"] * obs["diameter_liver"]
     base_nlr = obs["nlr"][:, 0]
     os_in = OSInputs(

@@ -134,6 +134,17 @@ def time_to_growth(kg: np.ndarray, ks: np.ndarray) -> np.ndarray:
     return np.maximum((np.log(ks) - np.log(kg)) / (ks + kg), 0.0)
 
 
+def sizes_until_progression(size_at_scans: np.ndarray, pd_index: np.ndarray,
+                            min_scans: int = MIN_LINK_SCANS) -> np.ndarray:
+    """Tumour sizes at the scans (column 0 = baseline) as a trial records them for the link: up to
+    and including the first progression (`pd_index`, -1 if none), but at least `min_scans` scans
+    after baseline; later scans become NaN (ignored by `fit_stein`)."""
+    y = np.asarray(size_at_scans, dtype=float)
+    idx = np.asarray(pd_index)
+    last = np.where(idx >= 0, np.maximum(idx, min_scans), y.shape[1] - 1)
+    return np.where(np.arange(y.shape[1])[None, :] <= last[:, None], y, np.nan)
+
+
 # ----------------------------------------------------------------------------- OS
 @dataclass
 class OSInputs:
