@@ -292,9 +292,9 @@ LI_COV = {
 }
 HWANG = cite("Hwang et al. 2023 Br J Clin Pharmacol 89:1601 (tremelimumab PopPK, Table 3; combination-with-"
              "durvalumab time-varying CL)", "10.1111/bcp.15622")
-RAM = cite("ramucirumab prescribing information (Cyramza SmPC): PopPK CL 0.0136 L/h (CV 30%), Vss 4.6 L, "
-           "mean half-life 10 days", note="the Vc/Vp split (3.0/1.6 L) and Q 0.7 L/day are assumed, typical "
-           "of IgG1 (Davda 2014)")
+RAM = cite("O'Brien et al. 2017 Br J Clin Pharmacol 83:2741 (ramucirumab PopPK meta-analysis of 11 trials, 1,639 "
+           "patients incl. 27% NSCLC; Table 4 as transcribed in nlmixr2lib OBrien_2017_ramucirumab)",
+           note="CL 0.0148 L/h and V1 3.26 L at 68 kg with body-weight powers 0.499 and 0.556; Q 0.0102 L/h; V2 2.04 L")
 
 
 ANTIBODIES: list[Antibody] = [
@@ -352,10 +352,11 @@ ANTIBODIES: list[Antibody] = [
     Antibody(
         id="ramucirumab", name="ramucirumab (anti-VEGFR2 IgG1)", kind="antibody",
         description="VEGF receptor 2 blocking antibody", evidence=("s000_24_09", "s000_24_10"),
-        pk_source=RAM, cl=0.0136 * 24, vc=3.0, q=0.7, vp=1.6, iiv_cl=lognormal(0.29),
-        iiv_source_note="IIV on CL 30% CV from the label; on Vc class-typical (Davda 2014)",
-        targets=[_vegf(5.0, VEGFR2_EC50, ("s000_24_09",))], half_life_published=10.0,
-        half_life_source="mean half-life from the ramucirumab label (PopPK)"),
+        pk_source=RAM, cl=0.0148 * 24, vc=3.26, q=0.0102 * 24, vp=2.04, wt_ref=68.0, cl_wt=0.499, vc_wt=0.556,
+        iiv_cl=lognormal(0.323), iiv_vc=lognormal(0.229),
+        iiv_source_note="IIV on CL 32.3% and V1 22.9% (O'Brien 2017 Table 4, omega as printed)",
+        targets=[_vegf(5.0, VEGFR2_EC50, ("s000_24_09",))], half_life_published=13.4,
+        half_life_source="terminal half-life derived from the O'Brien 2017 2-cpt typical values"),
 ]
 
 
@@ -488,14 +489,9 @@ PUBLISHED_EXPOSURE: dict[str, list[PublishedExposure]] = {
             "advanced gastric cancer, ramucirumab monotherapy (REGARD)",
             "same source: geometric mean Cmin 49.5 ug/mL before the 4th dose of 8 mg/kg q2w", comparable=False,
             note="gastric cancer at 8 mg/kg q2w rather than NSCLC at 10 mg/kg q3w. The label's own troughs rise "
-                 "by 50% from the 4th to the 7th dose, which a linear model with the label's 10-day mean "
-                 "half-life (steady state by the 4th dose) cannot reproduce: the simulation is about 40% above "
-                 "the 4th-dose value while matching the 7th-dose value. Patients still treated at the 7th dose "
-                 "may be a selected (slower-clearing) subset; the model also has no body-weight effect on CL "
-                 "(the label PopPK gives none; the O'Brien 2017 meta-analysis, Br J Clin Pharmacol doi "
-                 "10.1111/bcp.13403, has CL x (WT/68)^0.499 in Table 4 as transcribed in the nlmixr2lib "
-                 "OBrien_2017_ramucirumab vignette, not adopted here), so mg/kg troughs scale "
-                 "with the simulated weight (75 kg). Reported, not tuned."),
+                 "by 50% from the 4th to the 7th dose, which the linear O'Brien 2017 model (steady state by about "
+                 "the 4th dose) cannot reproduce; patients still treated at the 7th dose may be a selected "
+                 "(slower-clearing) subset. Reported, not tuned."),
         PublishedExposure(
             10.0, True, 21.0, 14.7, "trough", 2, "median", "observed",
             "131 Japanese real-world patients with stage III-IV or recurrent NSCLC, ramucirumab 10 mg/kg q3w with "
@@ -507,14 +503,9 @@ PUBLISHED_EXPOSURE: dict[str, list[PublishedExposure]] = {
             comparable=False,
             note="NSCLC at the REVEL regimen, but a Japanese real-world population (LC-MS assay; low Ctrough linked "
                  "with cachexia / Glasgow prognostic score in the abstract) rather than the label PopPK population "
-                 "this model is taken from; body weight not found, so the record keeps 75 kg, and the model has no "
-                 "weight effect on CL, so mg/kg troughs scale with it (about 26 ug/mL at 55 kg, still +76%). The "
-                 "simulated first-cycle trough (about 35 ug/mL) is 2.4 times the published median. The PopPK values "
-                 "match the label (CL 0.0136 L/h, Vss 4.6 L); the O'Brien 2017 meta-analysis values (CL 0.0148 L/h x "
-                 "(WT/68)^0.499, V1 3.26 L, Q 0.0102 L/h, V2 2.04 L: Br J Clin Pharmacol, doi 10.1111/bcp.13403, "
-                 "Table 4, as transcribed in the nlmixr2lib OBrien_2017_ramucirumab vignette) give a lower first-cycle "
-                 "trough for the typical patient (about 26 ug/mL at 75 kg, 22 at 55 kg: slower distribution than the "
-                 "assumed Q here), still 50-75% above the published median. Reported, not tuned."),
+                 "the O'Brien 2017 model was built on (11 trials, 69% white); body weight not found, so the record "
+                 "keeps 75 kg. The O'Brien 2017 typical patient gives about 26 ug/mL at 75 kg (22 at 55 kg), still "
+                 "50-75% above the published median. Reported, not tuned."),
     ],
     "bevacizumab": [
         PublishedExposure(
