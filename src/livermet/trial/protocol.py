@@ -51,7 +51,6 @@ class Eligibility(_Strict):
     egfr: Literal["any", "wild_type", "mutant"] = "any"
     liver_metastasis: Literal["any", "required", "excluded"] = "any"
     brain_metastasis: Literal["any", "excluded", "required"] = "any"
-    prior_lines: int | None = Field(None, ge=0, description="0 first line, 1 second line ...")
 
 
 class NaturalHistory(_Strict):
@@ -255,6 +254,7 @@ class Protocol(_Strict):
     title: str
     description: str = ""
     design: Literal["randomised", "single_arm_cohort"] = "randomised"
+    # second_or_later: every patient progressed on an earlier line (model parameter prior_lines = 1)
     line: Literal["first", "second_or_later"] = "first"
     eligibility: Eligibility = Eligibility()
     population: Population | None = None
