@@ -254,3 +254,40 @@ def test_sigkill_then_resume_equals_uninterrupted(reference_run, tmp_path):
     s = run_trial(proto(), N, 11, out, model_name="toy", batch_size=3, progress=False, resume=True)
     assert s.batches_reused == n_done
     pd.testing.assert_frame_equal(endpoints_of(reference_run), endpoints_of(out))
+
+
+def test_run_in_selects_patients_whose_tumour_grows_untreated(tmp_path):
+    """Untreated run-in (population.run_in): a candidate whose tumour grows less than min_growth in the
+    run-in is redrawn (covariates kept); with one candidate such patients are recorded as not plausible;
+    the trial starts from the end of the run-in."""
+    from livermet.trial.models import get_setup
+    from livermet.trial.randomisation import enrol
+    from livermet.population.vpop import run_in
+
+    setup = get_setup("toy")
+    model = setup.model_factory()
+    cohort = enrol(proto(), 40, 3)
+    params = setup.patient_parameters(model, cohort, 3)
+    # toy tumours all grow; a threshold at the cohort's median growth makes half of them implausible
+    g = float(np.median(run_in(model, params, 56.0)["growth"])) - 1.0
+    hist = run_in(model, params, 56.0, min_growth=g)
+    assert np.array_equal(hist["plausible"].to_numpy(), hist["growth"].to_numpy() >= 1.0 + g)
+    assert 10 < hist["plausible"].sum() < 30
+    runs = {}
+    for k in (1, 20):
+        data = {**PROTOCOL, "population": {"run_in": {"days": 56, "min_growth": g, "candidates": k}}}
+        run_trial(parse_protocol(data), 40, 3, tmp_path / f"r{k}", model_name="toy", batch_size=40, progress=False)
+        runs[k] = load_results(tmp_path / f"r{k}")
+    e1, e20 = runs[1]["endpoints"], runs[20]["endpoints"]
+    failed1 = ~e1.set_index("patient_id").loc[hist.index, "solver_ok"].to_numpy()
+    assert np.array_equal(failed1, ~hist["plausible"].to_numpy())
+    assert e1.loc[~e1["solver_ok"], "solver_message"].str.contains("regressed untreated").all()
+    assert e20["solver_ok"].sum() > e1["solver_ok"].sum()
+    # the trial's baseline is the run-in's end: bigger than the drawn primary for the same patient
+    b1 = runs[1]["assessments"].query("assessment == 0").set_index("patient_id")["diameter_primary_mm"]
+    run_trial(parse_protocol({**PROTOCOL, "population": {"run_in": {"days": 0}}}), 40, 3, tmp_path / "off",
+              model_name="toy", batch_size=40, progress=False)
+    off = load_results(tmp_path / "off")
+    b0 = off["assessments"].query("assessment == 0").set_index("patient_id")["diameter_primary_mm"]
+    ok = hist.index[hist["plausible"].to_numpy()]
+    assert (b1.loc[ok] > b0.loc[ok] * 1.02).all()

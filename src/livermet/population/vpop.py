@@ -4,8 +4,10 @@
    disease onset until diagnosis, the first time an observable (e.g. the primary's diameter)
    reaches the patient's diagnosis threshold; its state then is its baseline. A patient who never
    gets there within the horizon, or whose integration fails, is not plausible.
-2. `baseline_events`: events that start a later simulation (the trial) from that state.
-3. `allen_selection`: choose a subset of plausible patients, without weights, so that their
+2. `run_in`: simulate each patient untreated for a few weeks from a drawn baseline; a patient whose
+   tumour regresses untreated is not plausible; its state at the end is its baseline.
+3. `baseline_events`: events that start a later simulation (the trial) from that state.
+4. `allen_selection`: choose a subset of plausible patients, without weights, so that their
    features match observed data. Each plausible patient's probability of inclusion is the ratio of
    the observed data's density at its features to the plausible patients' density there (k-nearest
    neighbour densities, K = 10 and K = 5 as in the QSPIO-TNBC NSCLC implementation), scaled by one
@@ -57,8 +59,27 @@ def natural_history(model: Model, parameters: pd.DataFrame, threshold, *, observ
     return pd.DataFrame(out, index=parameters.index)
 
 
+def run_in(model: Model, parameters: pd.DataFrame, days: float, *, min_growth: float = 0.0,
+           observable: str = "tumour_burden", backend: str = "numba", rtol: float = 1e-4,
+           atol: float = 1e-6) -> pd.DataFrame:
+    """Per patient (rows of `parameters`): its untreated `observable` at the start and after `days`,
+    whether it is plausible (integrated, and end >= (1 + min_growth) start), and its species at the end."""
+    from ..engine import simulate
+
+    ids = parameters.index.to_numpy()
+    res = simulate(model, np.array([0.0, float(days)]), parameters, None, backend=backend, patient_ids=ids,
+                   rtol=rtol, atol=atol)
+    obs = res.observable(observable)
+    growth = obs[:, -1] / np.where(obs[:, 0] > 0, obs[:, 0], np.nan)
+    plausible = (res.status == 0) & np.isfinite(growth) & (growth >= 1.0 + min_growth)
+    out = {"plausible": plausible, "growth": growth}
+    for j, s in enumerate(res.species_names):
+        out[s] = res.species[:, -1, j]
+    return pd.DataFrame(out, index=parameters.index)
+
+
 def baseline_events(model: Model, state: pd.Series, time: float = 0.0) -> list[Event]:
-    """`set` events putting every species at its value in `state` (a row of natural_history)."""
+    """`set` events putting every species at its value in `state` (a row of natural_history or run_in)."""
     return [set_value(time, s, max(float(state[s]), 0.0), f"baseline {s}") for s in model.species_ if s in state]
 
 

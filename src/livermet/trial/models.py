@@ -37,6 +37,9 @@ COVARIATE_PARAMETERS = {
     "prior_lines": "prior_lines",
 }
 
+# parameters a patient's covariates set (kept when its other varying parameters are redrawn)
+FROM_COVARIATES = frozenset({*COVARIATE_PARAMETERS.values(), "egfr_sensitive_fraction"})
+
 
 def creatinine_clearance(age, weight, female, creatinine_mg_dl: float = 0.9):
     """Cockcroft-Gault 1976 Nephron 16:31 (mL/min); serum creatinine assumed 0.9 mg/dL when unknown."""

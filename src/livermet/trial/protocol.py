@@ -76,6 +76,23 @@ class NaturalHistory(_Strict):
     reference_patients: int = Field(200, ge=20, le=5000, description="reference cohort size for selection: allen")
 
 
+class RunIn(_Strict):
+    """Untreated run-in under baseline 'covariates': each patient is simulated untreated for `days`
+    from its drawn lesions, so that the trial starts from an immune state shaped by an established
+    tumour (lesions drawn without T cells otherwise meet a burst of fresh infiltration at day 0). A
+    candidate whose tumour burden at the end is below (1 + min_growth) times its start regresses
+    untreated and is not plausible for a patient with progressing disease (the plausibility idea of
+    QSP-IO virtual patients that must reach their diagnosed size); its varying parameters are redrawn,
+    up to `candidates` times, keeping its covariates. days: assumed 56 (the interval from the
+    diagnostic scan to the first treatment is about 1-2 months in NSCLC; the fresh-infiltration burst
+    settles within about 8 weeks in the model); 0 disables the run-in. Lesion sizes are drawn at the
+    start of the run-in, so baseline lesions are larger by the run-in's growth."""
+
+    days: float = Field(56.0, ge=0, le=365)
+    candidates: int = Field(20, ge=1, le=100)
+    min_growth: float = Field(0.0, ge=-0.9, le=10.0)
+
+
 class Population(_Strict):
     """Changes to the default virtual population (livermet.population.covariates.PopulationSpec).
 
@@ -91,6 +108,7 @@ class Population(_Strict):
     pdl1_classes: tuple[float, float, float] | None = None
     baseline: Literal["covariates", "natural_history"] = "covariates"
     natural_history: NaturalHistory = NaturalHistory()
+    run_in: RunIn = RunIn()
     source: str = ""
 
     @field_validator("prevalence")
@@ -102,7 +120,7 @@ class Population(_Strict):
 
     def model_dump(self, **kw):  # the source is documentation, not a PopulationSpec field
         d = super().model_dump(**kw)
-        for k in ("source", "baseline", "natural_history"):
+        for k in ("source", "baseline", "natural_history", "run_in"):
             d.pop(k, None)
         return d
 

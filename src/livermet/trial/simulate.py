@@ -25,7 +25,7 @@ import pandas as pd
 from ..engine import simulate
 from . import recist as R
 from .models import get_setup
-from .protocol import DAYS_PER_MONTH, Protocol, parse_protocol
+from .protocol import DAYS_PER_MONTH, Population, Protocol, parse_protocol
 from .randomisation import AE_STREAM, CROSSOVER_STREAM
 from .survival_link import OSInputs, OSLink, draw_overall_survival, sizes_until_progression
 
@@ -175,11 +175,21 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     regimens = {rid: setup.get_regimen(rid) for rid in proto.regimen_ids()}
     events = [regimen_events(regimens[cohort.iloc[i]["regimen"]], model, cov_dicts[i], 0.0, treat_end, None)
               for i in range(P)]
-    nh_mode = proto.population is not None and proto.population.baseline == "natural_history"
-    nh_status = np.zeros(P, dtype=bool)
+    population = proto.population or Population()
+    nh_mode = population.baseline == "natural_history"
+    run_in_mode = not nh_mode and population.run_in.days > 0
+    start_events = [[] for _ in range(P)]
+    plausible = np.ones(P, dtype=bool)
     if nh_mode:
-        params, start_events, nh_status, nh_day = _natural_history_baseline(model, params, ids, seed, proto, cohort, setup)
-        events = [start_events[i] + events[i] for i in range(P)]
+        params, start_events, plausible, nh_day = _natural_history_baseline(model, params, ids, seed, proto, cohort,
+                                                                            setup)
+        not_plausible = ("not plausible: no diagnosis within the natural-history horizon, or no candidate with the "
+                         "patient's metastatic sites")
+    elif run_in_mode:
+        params, start_events, plausible = _run_in_baseline(model, params, ids, seed, population.run_in, ctx.backend)
+        not_plausible = (f"not plausible: the tumour regressed untreated in all {population.run_in.candidates} "
+                         "run-in candidates")
+    events = [start_events[i] + events[i] for i in range(P)]
     obs_names = [f"diameter_{s}" for s in SITES] + [f"n_lesions_{s}" for s in SITES] + \
                 ["tumour_burden", "ldh", "nlr", "lymphocytes"]
     missing = [n for n in obs_names if n not in model.observables_]
@@ -191,11 +201,9 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     obs = _observables(res, obs_names)
     status = res.status.copy()
     messages = list(res.messages)
-    if nh_mode:  # patients who never reached diagnosis in their natural history are recorded as failures
-        status = np.where(nh_status, status, -1)
-        messages = [m if nh_status[i] else "not plausible: no diagnosis within the natural-history horizon, or "
-                    "no candidate with the patient's metastatic sites"
-                    for i, m in enumerate(messages)]
+    if nh_mode or run_in_mode:  # patients without a plausible baseline are recorded as failures
+        status = np.where(plausible, status, -1)
+        messages = [m if plausible[i] else not_plausible for i, m in enumerate(messages)]
     rules = R.RecistRules.from_protocol(proto.recist)
 
     def recist_of(o):
@@ -226,8 +234,7 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
             continue
         evs = regimen_events(regimens[cohort.iloc[i]["regimen"]], model, cov_dicts[i], 0.0, treat_end, pdd,
                              disc, holds)
-        if nh_mode:
-            evs = start_events[i] + evs
+        evs = start_events[i] + evs
         if cross:
             crossed[i] = True
             evs = evs + regimen_events(regimens[xo.regimen], model, cov_dicts[i], float(pd_day[i]),
@@ -246,10 +253,9 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         status[redo] = res2.status
         for k, i in enumerate(redo):
             messages[i] = res2.messages[k]
-    if nh_mode:  # re-simulation above does not make an implausible patient plausible
-        status = np.where(nh_status, status, -1)
-        messages = [m if nh_status[i] else "not plausible: no diagnosis within the natural-history horizon, or "
-                    "no candidate with the patient's metastatic sites" for i, m in enumerate(messages)]
+    if nh_mode or run_in_mode:  # re-simulation above does not make an implausible patient plausible
+        status = np.where(plausible, status, -1)
+        messages = [m if plausible[i] else not_plausible for i, m in enumerate(messages)]
     full = recist_of(obs)
 
     # 4. survival
@@ -402,18 +408,50 @@ def _nh_start(model, params: pd.DataFrame, ids, seed: int, nh) -> tuple[pd.DataF
     return base, thr
 
 
-def _nh_candidate(model, base: pd.DataFrame, ids, seed: int, nh, thr, c: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Candidate c of each patient (c > 0 redraws the varying parameters with the streams of
-    seed + 1,000,003 c) and its natural history."""
+def redraw_candidate(model, params: pd.DataFrame, ids, seed: int, c: int) -> pd.DataFrame:
+    """Candidate c of each patient: c = 0 is `params`; c > 0 redraws the varying parameters with the
+    streams of seed + 1,000,003 c, keeping the baseline lesions and what the covariates set."""
     from ..population.sampling import sample_parameters
-    from ..population.vpop import natural_history
+    from .models import FROM_COVARIATES
 
-    cand = base.copy()
+    cand = params.copy()
     if c > 0:
         redraw = sample_parameters(model, ids, seed + 1_000_003 * c)
         for col in redraw.columns:
-            if not col.startswith(("C0_", "L0_")):
+            if not col.startswith(("C0_", "L0_")) and col not in FROM_COVARIATES:
                 cand[col] = redraw[col].to_numpy()
+    return cand
+
+
+def _run_in_baseline(model, params: pd.DataFrame, ids, seed: int, run_in, backend: str):
+    """Untreated run-in (protocol.RunIn, population/vpop.py `run_in`): the first plausible candidate of
+    each patient; its state at the end of the run-in starts the trial. Returns (parameters, start
+    events, plausible)."""
+    from ..population.vpop import baseline_events
+    from ..population.vpop import run_in as simulate_run_in
+
+    chosen = params.copy()
+    ok = np.zeros(len(ids), dtype=bool)
+    states = [None] * len(ids)
+    for c in range(run_in.candidates):
+        todo = np.flatnonzero(~ok)
+        if len(todo) == 0:
+            break
+        cand = redraw_candidate(model, params.iloc[todo], ids[todo], seed, c)
+        hist = simulate_run_in(model, cand, run_in.days, min_growth=run_in.min_growth, backend=backend)
+        for k, i in enumerate(todo):
+            if hist["plausible"].iloc[k]:
+                ok[i] = True
+                states[i] = hist.iloc[k]
+                chosen.iloc[i] = cand.iloc[k]
+    return chosen, [baseline_events(model, states[i]) if ok[i] else [] for i in range(len(ids))], ok
+
+
+def _nh_candidate(model, base: pd.DataFrame, ids, seed: int, nh, thr, c: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Candidate c of each patient (`redraw_candidate`) and its natural history."""
+    from ..population.vpop import natural_history
+
+    cand = redraw_candidate(model, base, ids, seed, c)
     return cand, natural_history(model, cand, thr, observable=nh.observable, max_days=nh.max_days,
                                  step_days=nh.step_days)
 
