@@ -409,7 +409,7 @@ class Model:
                 tuple(self.expressions_), tuple(e.expr for e in self.expressions_.values()),
                 tuple(self.observables_), tuple(o.expr for o in self.observables_.values()),
                 tuple(self.processes_), tuple(p.rate for p in self.processes_.values()),
-                tuple(tuple(p.stoichiometry.items()) for p in self.processes_.values()))
+                tuple(x for p in self.processes_.values() for x in (*p.stoichiometry, *p.stoichiometry.values())))
 
     def equations(self) -> Equations:
         """Flatten the model to an ODE system (cached until the model's structure changes)."""
