@@ -207,10 +207,11 @@ def test_generated_sparse_lu_solves_like_numpy(tmp_path):
     diag = np.full(B, float(n))  # W = diag I - J: non-singular, pivots away from zero
     keep, active = np.ones(B), np.ones(B, dtype=np.bool_)
     W = np.zeros((nnz, B))
+    W0 = np.zeros((nnz, B))
     ok = np.full(B, -1, dtype=np.int64)
     _jacobian_into(mod, J, W)
     mod.w_assemble_batch(diag, keep, W, active)
-    mod.lu_factor_batch(W, active, ok)
+    mod.lu_factor_batch(W, W0, active, ok)
     assert (ok == 0).all()
     K = rng.normal(size=(6, n, B))
     rhs = K[2].copy()
@@ -218,13 +219,15 @@ def test_generated_sparse_lu_solves_like_numpy(tmp_path):
     for b in range(B):
         dense = diag[b] * np.eye(n) - J[:, :, b]
         np.testing.assert_allclose(K[2, :, b], np.linalg.solve(dense, rhs[:, b]), rtol=1e-10, atol=1e-12)
-    # a zero pivot flags the lane (ok = 1: reject the step), a non-finite W fails it (ok = 2)
+    # a zero pivot flags the lane (ok = 1: factor it densely), a non-finite W fails it (ok = 2)
     J[:, :, 1] = 0.0
     diag[1] = 0.0
     J[4, 4, 2] = np.nan
     _jacobian_into(mod, J, W)
     mod.w_assemble_batch(diag, keep, W, active)
-    mod.lu_factor_batch(W, active, ok)
+    assembled = W.copy()
+    mod.lu_factor_batch(W, W0, active, ok)
+    np.testing.assert_array_equal(W0, assembled)  # the unfactored W is kept for the dense fallback
     assert ok[1] == 1 and ok[2] == 2 and ok[0] == 0 and ok[3] == 0
 
 
@@ -243,3 +246,29 @@ def test_tiny_pivot_rejects_the_step_instead_of_failing(monkeypatch):
     assert res.status[0] == 0
     assert res.stats["rejected_steps"][0] >= 1
     assert _max_rel(res.observable("x")[0], np.exp(4.0 * t)) < 1e-7
+
+
+def test_sparse_lu_falls_back_to_pivoting_on_a_tiny_static_pivot(monkeypatch):
+    """x' = 4 x + y, y' = x with h0 = 1: W = [[0, -1], [-1, 4]]. The static order's first pivot is
+    exactly zero, but W is regular: the lane is factored densely with row pivoting for that step, and
+    the solution matches the matrix exponential."""
+    from scipy.linalg import expm
+
+    monkeypatch.setenv("LIVERMET_LU", "sparse")
+    m = Model("pivot_fallback")
+    with m.module("linear"):
+        X = m.species("X", "cell", "dish", 1.0)
+        Y = m.species("Y", "cell", "dish", 1.0)
+        a = m.parameter("a", 4.0, "1/day", 0.0, 10.0, assumed("test"))
+        m.process("growth", a * X, {X: 1}, ["test"])
+        m.process("feed_x", Y, {X: 1}, ["test"])
+        m.process("feed_y", X, {Y: 1}, ["test"])
+        m.observable("x", X, "cell")
+    t = np.array([0.0, 1.0, 1.5])
+    res = simulate(m, t, h0=1.0, rtol=1e-10, atol=1e-12)
+    assert res.status[0] == 0
+    exact = np.array([(expm(np.array([[4.0, 1.0], [1.0, 0.0]]) * ti) @ np.ones(2))[0] for ti in t])
+    assert _max_rel(res.observable("x")[0], exact) < 1e-7
+    # the zero pivot costs no rejected step: as many rejections as from a start without it
+    other = simulate(m, t, h0=0.9, rtol=1e-10, atol=1e-12)
+    assert res.stats["rejected_steps"][0] <= other.stats["rejected_steps"][0]

@@ -102,8 +102,7 @@ def _kernel(name: str, args: str, size: str, targets: list[str], exprs: list[sp.
 
 
 # Relative pivot threshold of the static-order sparse LU: a pivot this small against its row is
-# not trusted (no pivoting can rescue it), so the step is rejected and retried with half the step
-# size, which makes I/(h gamma) - J more diagonally dominant.
+# not trusted, and that patient's step is factored densely with partial pivoting instead.
 PIVOT_RTOL = 1e-10
 
 
@@ -138,86 +137,154 @@ def markowitz_order(pattern: set[tuple[int, int]], n: int) -> tuple[list[int], s
 def lu_mode(n: int, n_factor: int) -> str:
     """'sparse' or 'dense' LU for a Jacobian of n species whose factors have n_factor entries.
 
-    The dense LU with partial pivoting is the default. The generated sparse LU (static Markowitz
-    order, no row pivoting) is faster (about 2.7x on the 55-species liver model) but, on the
-    liver model with therapy agents, 25 of 40 trial patients hit the step limit with it against
-    0 with the dense LU: its step rejection on small pivots does not recover there. So it is
-    opt-in (LIVERMET_LU=sparse) until that is solved.
+    The generated sparse LU (static Markowitz order, no row pivoting) is the default when the
+    factors are sparse (at most half of n x n entries): it is about 2.7x faster than the dense LU
+    on the 55-species liver model. A step whose static-order pivot is tiny is factored densely with
+    partial pivoting for that patient (rodas_template.py), so it is as robust as the dense LU.
+    LIVERMET_LU=dense or =sparse forces one path.
     """
     forced = os.environ.get("LIVERMET_LU", "auto")
-    return "sparse" if forced == "sparse" else "dense"
+    if forced in ("dense", "sparse"):
+        return forced
+    return "sparse" if n_factor <= n * n / 2 else "dense"
+
+
+# The sparse LU's loops; the generated module supplies its index arrays (see _sparse_lu_kernels).
+# Each loop runs over the patients innermost, so a formula is applied to a whole batch at once.
+_SPARSE_LU_FUNCTIONS = """
+@numba.njit(cache=True, fastmath=False, error_model='numpy')
+def w_assemble_batch(diag, keep, W, active):
+    for m in range(W.shape[0]):
+        if LU_IN_PATTERN[m]:
+            for b in range(W.shape[1]):
+                W[m, b] = -W[m, b] * keep[b]
+        else:
+            for b in range(W.shape[1]):
+                W[m, b] = 0.0
+        if LU_IS_DIAG[m]:
+            for b in range(W.shape[1]):
+                W[m, b] += diag[b]
+
+
+@numba.njit(cache=True, fastmath=False, error_model='numpy')
+def lu_factor_batch(W, W0, active, ok):
+    B = W.shape[1]
+    n = LU_PIV.shape[0]
+    W0[:, :] = W
+    scale = np.zeros((n, B))
+    for b in range(B):
+        ok[b] = 0
+    for r in range(n):
+        for q in range(LU_ROW_PTR[r], LU_ROW_PTR[r + 1]):
+            m = LU_ROW_IDX[q]
+            for b in range(B):
+                scale[r, b] += abs(W[m, b])
+        for b in range(B):
+            if active[b] and not math.isfinite(scale[r, b]):
+                ok[b] = 2
+    inv = np.zeros(B)
+    for r in range(n):
+        pm = LU_PIV[r]
+        for b in range(B):
+            pv = W[pm, b]
+            if active[b] and ok[b] == 0 and not (abs(pv) > PIVOT_RTOL * scale[r, b] and math.isfinite(pv)):
+                ok[b] = 1
+            inv[b] = 1.0 / pv if ok[b] == 0 and pv != 0.0 else 0.0
+        for s in range(LU_L_PTR[r], LU_L_PTR[r + 1]):
+            ms = LU_L_IDX[s]
+            for b in range(B):
+                W[ms, b] *= inv[b]
+            for o in range(LU_OP_PTR[s], LU_OP_PTR[s + 1]):
+                t = LU_OP_T[o]
+                u = LU_OP_U[o]
+                for b in range(B):
+                    W[t, b] -= W[ms, b] * W[u, b]
+
+
+@numba.njit(cache=True, fastmath=False, error_model='numpy')
+def lu_solve_batch(W, K, st, active):
+    B = W.shape[1]
+    n = LU_PIV.shape[0]
+    for r in range(n):
+        k = LU_PIV_ROW[r]
+        for s in range(LU_L_PTR[r], LU_L_PTR[r + 1]):
+            i = LU_L_ROW[s]
+            m = LU_L_IDX[s]
+            for b in range(B):
+                if active[b]:
+                    K[st, i, b] -= W[m, b] * K[st, k, b]
+    for r in range(n - 1, -1, -1):
+        k = LU_PIV_ROW[r]
+        for q in range(LU_U_PTR[r], LU_U_PTR[r + 1]):
+            j = LU_U_COL[q]
+            m = LU_U_IDX[q]
+            for b in range(B):
+                if active[b]:
+                    K[st, k, b] -= W[m, b] * K[st, j, b]
+        pm = LU_PIV[r]
+        for b in range(B):
+            if active[b]:
+                K[st, k, b] = K[st, k, b] / W[pm, b]
+
+
+@numba.njit(cache=True)
+def w_scatter_dense(W, b, D):
+    D[b, :, :] = 0.0
+    for m in range(W.shape[0]):
+        D[b, LU_ENT_I[m], LU_ENT_J[m]] = W[m, b]
+"""
+
+
+def _int_array(name: str, values) -> str:
+    return f"{name} = np.array([{', '.join(str(int(v)) for v in values)}], dtype=np.int64)\n"
 
 
 def _sparse_lu_kernels(pattern: set[tuple[int, int]], n: int) -> tuple[str, int, dict]:
-    """Source of w_assemble_batch, lu_factor_batch and lu_solve_batch for a static sparsity pattern.
+    """Source of w_assemble_batch, lu_factor_batch, lu_solve_batch and w_scatter_dense for a static
+    sparsity pattern.
 
-    W is stored compactly as W[e, b] over the entries e of the factors. The factorisation runs in
-    the Markowitz order without row pivoting, fully unrolled, on local variables (no aliasing, so
-    the compiler keeps them in registers); a lane whose pivot is tiny or not finite is flagged
-    instead (ok[b] = 1: reject the step; 2: W is not finite, the patient fails).
+    W is stored compactly as W[e, b] over the entries e of the factors (pattern, fill-in and
+    diagonal). The factorisation runs in the Markowitz order without row pivoting, as loops over
+    index arrays computed here (loops, not unrolled code, so the kernels compile in seconds). A lane
+    whose pivot is tiny is flagged (ok[b] = 1; the solver factors it densely with pivoting from the
+    copy W0 of the unfactored W), a lane whose W is not finite too (ok[b] = 2: the patient fails).
     """
     order, filled = markowitz_order(pattern, n)
     pos = {k: r for r, k in enumerate(order)}
     entries = sorted(filled, key=lambda e: (pos[e[0]], pos[e[1]]))
     idx = {e: m for m, e in enumerate(entries)}
-    w = {e: f"w{idx[e]}" for e in entries}
-    ind8, ind12 = " " * 8, " " * 12
-    head = "@numba.njit(cache=True, fastmath=False, error_model='numpy')"
-
-    # in place: jac_w_batch has written the Jacobian's structural entries into W
-    asm = [head, "def w_assemble_batch(diag, keep, W, active):", "    for b in range(W.shape[1]):",
-           "        if not active[b]:\n            continue"]
-    for e in entries:
-        i, j = e
-        m = idx[e]
-        if e in pattern:
-            v = f"-W[{m}, b] * keep[b]"
-            asm.append(f"{ind8}W[{m}, b] = {v} + diag[b]" if i == j else f"{ind8}W[{m}, b] = {v}")
-        else:
-            asm.append(f"{ind8}W[{m}, b] = diag[b]" if i == j else f"{ind8}W[{m}, b] = 0.0")
-
-    fac = [head, "def lu_factor_batch(W, active, ok):", "    for b in range(W.shape[1]):",
-           "        ok[b] = 0", "        if not active[b]:\n            continue"]
-    fac += [f"{ind8}{w[e]} = W[{idx[e]}, b]" for e in entries]
-    # scale of each row of the original W: sum of |entries| (non-finite if any entry is)
-    fac.append(f"{ind8}bad = 0")
-    for k in order:
-        row = [w[e] for e in entries if (e[0] == k and e in pattern) or e == (k, k)]
-        fac.append(f"{ind8}s{k} = " + " + ".join(f"abs({v})" for v in row))
-        fac.append(f"{ind8}if not math.isfinite(s{k}):\n{ind12}bad = 2")
-    fac.append(f"{ind8}if bad:\n{ind12}ok[b] = bad\n{ind12}continue")
+    piv, row_ptr, row_idx = [], [0], []
+    l_ptr, l_idx, l_row, u_ptr, u_idx, u_col = [0], [], [], [0], [], []
+    op_ptr, op_t, op_u = [0], [], []
     for r, k in enumerate(order):
         later = order[r + 1:]
-        pk = w[(k, k)]
-        fac.append(f"{ind8}if not (abs({pk}) > {PIVOT_RTOL!r} * s{k}) or not math.isfinite({pk}):")
-        fac.append(f"{ind12}ok[b] = 1\n{ind12}continue")
-        fac.append(f"{ind8}d = 1.0 / {pk}")
+        piv.append(idx[(k, k)])
+        # scale of row k of the original W (its structural entries and the diagonal)
+        row_idx += [idx[e] for e in entries if e[0] == k and (e in pattern or e == (k, k))]
+        row_ptr.append(len(row_idx))
         below = [i for i in later if (i, k) in filled]
         right = [j for j in later if (k, j) in filled]
         for i in below:
-            fac.append(f"{ind8}{w[(i, k)]} *= d")
+            l_idx.append(idx[(i, k)])
+            l_row.append(i)
             for j in right:
-                fac.append(f"{ind8}{w[(i, j)]} -= {w[(i, k)]} * {w[(k, j)]}")
-    fac += [f"{ind8}W[{idx[e]}, b] = {w[e]}" for e in entries]
-
-    sol = [head, "def lu_solve_batch(W, K, st, active):", "    for b in range(W.shape[1]):",
-           "        if not active[b]:\n            continue"]
-    sol += [f"{ind8}x{i} = K[st, {i}, b]" for i in range(n)]
-    for r, k in enumerate(order):  # forward: L (unit diagonal) in the elimination order
-        for i in order[r + 1:]:
-            if (i, k) in filled:
-                sol.append(f"{ind8}x{i} -= W[{idx[(i, k)]}, b] * x{k}")
-    for r in range(n - 1, -1, -1):  # backward: U
-        k = order[r]
-        for j in order[r + 1:]:
-            if (k, j) in filled:
-                sol.append(f"{ind8}x{k} -= W[{idx[(k, j)]}, b] * x{j}")
-        sol.append(f"{ind8}x{k} = x{k} / W[{idx[(k, k)]}, b]")
-    sol += [f"{ind8}K[st, {i}, b] = x{i}" for i in range(n)]
+                op_t.append(idx[(i, j)])
+                op_u.append(idx[(k, j)])
+            op_ptr.append(len(op_t))
+        l_ptr.append(len(l_idx))
+        for j in right:
+            u_idx.append(idx[(k, j)])
+            u_col.append(j)
+        u_ptr.append(len(u_idx))
+    consts = "".join(_int_array(name, v) for name, v in (
+        ("LU_PIV", piv), ("LU_PIV_ROW", order), ("LU_ROW_PTR", row_ptr), ("LU_ROW_IDX", row_idx),
+        ("LU_L_PTR", l_ptr), ("LU_L_IDX", l_idx), ("LU_L_ROW", l_row), ("LU_U_PTR", u_ptr), ("LU_U_IDX", u_idx),
+        ("LU_U_COL", u_col), ("LU_OP_PTR", op_ptr), ("LU_OP_T", op_t), ("LU_OP_U", op_u),
+        ("LU_ENT_I", [e[0] for e in entries]), ("LU_ENT_J", [e[1] for e in entries]),
+        ("LU_IN_PATTERN", [e in pattern for e in entries]), ("LU_IS_DIAG", [e[0] == e[1] for e in entries])))
     rows_cols = ", ".join(f"({i}, {j})" for i, j in entries)
-    consts = f"LU_ORDER = ({', '.join(map(str, order))},)\nLU_ENTRIES = ({rows_cols},)\n"
-    src = consts + "\n\n" + "\n\n".join("\n".join(x) + "\n" for x in (asm, fac, sol))
-    return src, len(entries), idx
+    consts += f"LU_ENTRIES = ({rows_cols},)\nPIVOT_RTOL = {PIVOT_RTOL!r}\n"
+    return consts + _SPARSE_LU_FUNCTIONS, len(entries), idx
 
 
 def generate_kernels(eq: Equations) -> str:
@@ -246,8 +313,8 @@ def generate_kernels(eq: Equations) -> str:
             [f"out[{i}, {j}, b]" for i, j in entries], [jac[i, j] for i, j in entries], smap, masked=True,
         ) + "\n\n" + stub.format("jac_w_batch", "t, y, p, out, active")
         lu_src = "\n\n".join(stub.format(*f) for f in (
-            ("w_assemble_batch", "diag, keep, W, active"), ("lu_factor_batch", "W, active, ok"),
-            ("lu_solve_batch", "W, K, st, active")))
+            ("w_assemble_batch", "diag, keep, W, active"), ("lu_factor_batch", "W, W0, active, ok"),
+            ("lu_solve_batch", "W, K, st, active"), ("w_scatter_dense", "W, b, D")))
     # zero entries are set once by the caller (the solver allocates J with zeros)
     dfdt_exprs = list(eq.time_derivative) if eq.depends_on_time else []
     dfdt = _kernel(

@@ -82,6 +82,58 @@ def _apply_events(y, p, b, t_now, ev_t, ev_kind, ev_idx, ev_val, n_ev, ev_i):
 
 
 @numba.njit(cache=True)
+def _dense_lu_lane(A, piv, b):
+    """LU with partial pivoting of lane b's matrix A[b] in place (rows swapped whole); 0, or the
+    status code of a singular or non-finite matrix."""
+    n = A.shape[1]
+    for k in range(n):
+        pk = k
+        amax = abs(A[b, k, k])
+        for i in range(k + 1, n):
+            v = abs(A[b, i, k])
+            if v > amax:
+                amax = v
+                pk = i
+        piv[b, k] = pk
+        if amax == 0.0:
+            return SINGULAR
+        if not np.isfinite(amax):
+            return NOT_FINITE
+        if pk != k:
+            for j in range(n):
+                tmp = A[b, k, j]
+                A[b, k, j] = A[b, pk, j]
+                A[b, pk, j] = tmp
+        d = 1.0 / A[b, k, k]
+        for i in range(k + 1, n):
+            A[b, i, k] *= d
+            m = A[b, i, k]
+            if m != 0.0:
+                for j in range(k + 1, n):
+                    A[b, i, j] -= m * A[b, k, j]
+    return OK
+
+
+@numba.njit(cache=True)
+def _dense_solve_lane(A, piv, K, st, b):
+    """Solve A[b] x = K[st, :, b] in place with the factors of `_dense_lu_lane`."""
+    n = A.shape[1]
+    for k in range(n):
+        q = piv[b, k]
+        if q != k:
+            tmp = K[st, k, b]
+            K[st, k, b] = K[st, q, b]
+            K[st, q, b] = tmp
+    for k in range(n):
+        for i in range(k + 1, n):
+            K[st, i, b] -= A[b, i, k] * K[st, k, b]
+    for k in range(n - 1, -1, -1):
+        for j in range(k + 1, n):
+            K[st, k, b] -= A[b, k, j] * K[st, j, b]
+        K[st, k, b] = K[st, k, b] / A[b, k, k]
+
+
+@numba.njit(cache=True)
 def _record(y, p, b, q, t_now, ys, obs, oi, ybuf, pbuf, obuf, tbuf):
     """Store state and observables of lane b (patient q) at output index oi."""
     n = y.shape[0]
@@ -125,8 +177,13 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     J = np.zeros((n, n, B)) if not SPARSE_LU else np.zeros((1, 1, B))  # noqa: F821
     W = np.zeros((n, n, B)) if not SPARSE_LU else np.zeros((1, 1, B))  # noqa: F821
     Ws = np.zeros((LU_NNZ, B))  # noqa: F821 - compact W of the generated sparse LU
+    W0 = np.zeros((LU_NNZ, B))  # noqa: F821 - W before factoring (the dense fallback starts from it)
     lu_ok = np.zeros(B, dtype=np.int64)
     solve_on = np.zeros(B, dtype=np.bool_)
+    # lanes whose static-order pivot was tiny are factored densely with pivoting instead (lane-major)
+    LUd = np.zeros((B, n, n)) if SPARSE_LU else np.zeros((B, 1, 1))  # noqa: F821
+    pivd = np.zeros((B, n), dtype=np.int64)
+    dense_on = np.zeros(B, dtype=np.bool_)
     piv = np.zeros((n, B), dtype=np.int64)
     lower_nz = np.zeros((n, n), dtype=np.bool_)
     upper_nz = np.zeros((n, n), dtype=np.bool_)
@@ -207,17 +264,29 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
             diag[b] = inv_h[b] / RODAS_GAMMA[0] if active[b] else 1.0
             keep[b] = 1.0 if active[b] else 0.0
         if SPARSE_LU:  # noqa: F821
-            # generated sparse LU in a static order (no pivoting): a lane with an untrustworthy
-            # pivot skips the stages (keep = 0) and rejects the step in 5.
+            # generated sparse LU in a static order (no pivoting). A lane whose pivot is tiny in
+            # that order gets a dense LU with partial pivoting of its unfactored W (W0) for this
+            # step; if W is singular even so, the step is rejected (5); a non-finite W fails.
             w_assemble_batch(diag, keep, Ws, active)  # noqa: F821
-            lu_factor_batch(Ws, active, lu_ok)  # noqa: F821
+            lu_factor_batch(Ws, W0, active, lu_ok)  # noqa: F821
             for b in range(B):
+                dense_on[b] = False
+                if active[b] and lu_ok[b] == 1:
+                    w_scatter_dense(W0, b, LUd)  # noqa: F821
+                    code = _dense_lu_lane(LUd, pivd, b)
+                    if code == OK:
+                        dense_on[b] = True
+                        lu_ok[b] = 0
+                    elif code == NOT_FINITE:
+                        status[lane_q[b]] = code
+                        active[b] = False
+                    # singular at this step size: lu_ok stays 1, the step is retried with half of it
                 if active[b] and lu_ok[b] == 2:
                     status[lane_q[b]] = NOT_FINITE
                     active[b] = False
-                if lu_ok[b] != 0:
+                if lu_ok[b] != 0 or not active[b]:
                     keep[b] = 0.0
-                solve_on[b] = active[b] and lu_ok[b] == 0
+                solve_on[b] = active[b] and lu_ok[b] == 0 and not dense_on[b]
         # dense LU with partial pivoting (small or dense Jacobians). Every loop below has the
         # patient index innermost, so it runs over contiguous memory.
         for i in range(n if not SPARSE_LU else 0):  # noqa: F821
@@ -302,6 +371,9 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                         K[st, i, b] += c_ij * inv_h[b] * K[j, i, b]
             if SPARSE_LU:  # noqa: F821
                 lu_solve_batch(Ws, K, st, solve_on)  # noqa: F821
+                for b in range(B):
+                    if dense_on[b] and active[b]:
+                        _dense_solve_lane(LUd, pivd, K, st, b)
                 continue
             # solve W K_st = rhs: all row swaps first (the factorisation swapped whole rows, so the
             # multipliers are in the final row order), then forward and back substitution
@@ -332,7 +404,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
             q = lane_q[b]
             stats[2, q] += 6
             if SPARSE_LU and lu_ok[b] != 0:  # noqa: F821
-                # tiny pivot without pivoting: retry with half the step (W grows more diagonal)
+                # W singular even with pivoting: retry with half the step (W grows more diagonal)
                 stats[1, q] += 1
                 h[b] = h_try[b] * 0.5
                 if h[b] < 1e-12 * max(1.0, abs(t[b])):
