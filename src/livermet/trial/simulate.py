@@ -201,9 +201,6 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     obs = _observables(res, obs_names)
     status = res.status.copy()
     messages = list(res.messages)
-    if nh_mode or run_in_mode:  # patients without a plausible baseline are recorded as failures
-        status = np.where(plausible, status, -1)
-        messages = [m if plausible[i] else not_plausible for i, m in enumerate(messages)]
     rules = R.RecistRules.from_protocol(proto.recist)
 
     def recist_of(o):
@@ -253,7 +250,7 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         status[redo] = res2.status
         for k, i in enumerate(redo):
             messages[i] = res2.messages[k]
-    if nh_mode or run_in_mode:  # re-simulation above does not make an implausible patient plausible
+    if nh_mode or run_in_mode:  # patients without a plausible baseline are recorded as failures
         status = np.where(plausible, status, -1)
         messages = [m if plausible[i] else not_plausible for i, m in enumerate(messages)]
     full = recist_of(obs)
