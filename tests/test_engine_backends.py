@@ -190,7 +190,7 @@ def _sparse_lu_module(tmp_path, pattern, n):
 
 def _jacobian_into(mod, J, W):
     """What the generated jac_w_batch does: the Jacobian's entries into the compact W."""
-    for m, (i, j) in enumerate(mod.LU_ENTRIES):
+    for m, (i, j) in enumerate(zip(mod.LU_ENT_I, mod.LU_ENT_J)):
         W[m] = J[i, j]
 
 

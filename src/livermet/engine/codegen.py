@@ -282,8 +282,7 @@ def _sparse_lu_kernels(pattern: set[tuple[int, int]], n: int) -> tuple[str, int,
         ("LU_U_COL", u_col), ("LU_OP_PTR", op_ptr), ("LU_OP_T", op_t), ("LU_OP_U", op_u),
         ("LU_ENT_I", [e[0] for e in entries]), ("LU_ENT_J", [e[1] for e in entries]),
         ("LU_IN_PATTERN", [e in pattern for e in entries]), ("LU_IS_DIAG", [e[0] == e[1] for e in entries])))
-    rows_cols = ", ".join(f"({i}, {j})" for i, j in entries)
-    consts += f"LU_ENTRIES = ({rows_cols},)\nPIVOT_RTOL = {PIVOT_RTOL!r}\n"
+    consts += f"PIVOT_RTOL = {PIVOT_RTOL!r}\n"
     return consts + _SPARSE_LU_FUNCTIONS, len(entries), idx
 
 
