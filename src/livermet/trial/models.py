@@ -47,6 +47,12 @@ def creatinine_clearance(age, weight, female, creatinine_mg_dl: float = 0.9):
     return np.where(np.asarray(female), 0.85 * crcl, crcl)
 
 
+# assumed: the share of TKI-sensitive cells in an EGFR-mutant tumour at the start of a TKI. Resistant subclones
+# (T790M and others) are a small minority before treatment (Hata et al. 2016 Nat Med 22:262: both pre-existing
+# and drug-tolerant routes); the model selects them under the TKI (biology lesions.py), so their starting share
+# sets when the tumour regrows. Range 0.9-0.999.
+EGFR_SENSITIVE_SHARE = 0.99
+
 SITES = ("primary", "liver", "bone", "brain", "adrenal")
 BASELINE_STREAM = 2
 BASELINE_SOURCES = {
@@ -100,8 +106,7 @@ def default_patient_parameters(model: Model, covariates: pd.DataFrame, seed: int
     if "female" not in cov and "sex" in cov:
         cov["female"] = (cov["sex"] == "female").astype(float)
     if "egfr_sensitive_fraction" in model.parameters_ and "egfr" in cov:
-        # the model's own convention (its parameter description): about 0.9 for an EGFR-mutant tumour, 0 otherwise
-        params["egfr_sensitive_fraction"] = np.where(cov["egfr"].to_numpy() == "mutant", 0.9, 0.0)
+        params["egfr_sensitive_fraction"] = np.where(cov["egfr"].to_numpy() == "mutant", EGFR_SENSITIVE_SHARE, 0.0)
     for col, pname in COVARIATE_PARAMETERS.items():
         if pname in model.parameters_ and col in cov:
             p = model.parameters_[pname]

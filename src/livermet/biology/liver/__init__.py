@@ -12,7 +12,7 @@ implements; every parameter has a value, unit, plausible range and source.
 from __future__ import annotations
 
 from ...modeling import Model
-from .colonisation import colonisation_module
+from .colonisation import colonisation_module, lesion_detection_module
 from .common import MET_SITES, SITES
 from .hooks import HOOKS, hooks_module
 from .lesion_immunity import lesion_immunity_module
@@ -37,6 +37,7 @@ def liver_metastasis_model(**options) -> Model:
     colonisation_module(m)
     liver_immune_module(m)
     systemic_module(m)
+    lesion_detection_module(m)
     observables_module(m)
     return m
 

@@ -153,6 +153,10 @@ def colonisation_module(m: Model) -> None:
                       {Mm: -1, C: ccol / one, K: S("r_K0") * ccol / one, L: 1 / one}, ev_s,
                       "a dormant micrometastasis is vascularised and becomes a lesion of c_colony cells (its avascular "
                       "growth is folded into the switch)")
+            # a new lesion that is not the site's largest stays below detection until it has grown (see
+            # lesion_detection_module); the largest is followed by its own cells
+            m.process(f"occult_new_{site}", ksw * phase * Mm * C / (C + ccol), {S(f"Ls_{site}"): 1 / one}, ev_s,
+                      "a new lesion at a site that already holds larger lesions starts below detection")
         # pre-metastatic niche in the liver
         ev_sig = m.expression("ev_signal", hill(sum(S(f"C_{s}") for s in SITES), S("C50_ev")) * S("integrin_ev"),
                               "dimensionless", "tumour extracellular vesicles and soluble factors reaching the liver")
@@ -164,3 +168,34 @@ def colonisation_module(m: Model) -> None:
             "contribution of Kupffer-cell MMP9 (vascular leakage) to niche formation relative to vesicles; 0-5"))
         m.process("niche_formation", kn * ev_sig * (1 + wm * S("mmp9_liver")) / (1 + wm) * (1 - niche), {niche: 1}, EV["niche"])
         m.process("niche_decay", kno * niche, {niche: -1}, EV["niche"])
+
+
+def lesion_detection_module(m: Model) -> None:
+    """Lesions below detection (`Ls_<site>`) become detectable as they grow. A new lesion of c_colony
+    cells (about 1 mm) must grow some 1,000-fold in volume to reach 10 mm; it is taken to grow at the
+    net per-cell rate of its site (growth minus every kill), so it matures at rate
+    max(r, 0) / ln(V_detect / V_colony): one stage, an exponential delay with that mean. Without it a
+    new lesion at a site holding larger lesions counted as detectable at once. Build this module after
+    every process that changes the cancer cells (it sums them); kills added later by the therapy
+    layer (local therapies' kill processes) are not in r."""
+    p = P(m)
+    with m.module("lesion_detection", "growth of lesions below detection into detectable (new) lesions"):
+        p("n_occult", 2.0, "dimensionless", 0.05, 20.0, assumed(
+            "lesions below CT detection (under 10 mm) per metastatic site at the start, beside the visible ones "
+            "(sub-centimetre liver lesions missed by CT are common at staging; no NSCLC count was found); "
+            "range 0.05-20"), lognormal(0.8), "occult lesions per involved metastatic site at the start")
+        one = S("one_cell")
+        d_colony = (6 * S("c_colony") * S("vol_cell") / sp.pi) ** sp.Rational(1, 3)
+        span = m.expression("log_growth_to_detection", 3 * sp.log(S("d_detect") / d_colony), "dimensionless",
+                            "log volume growth from a new lesion (c_colony cells) to a 10 mm lesion")
+        for site in MET_SITES:
+            C = S(f"C_{site}")
+            change = sum((pr.rate * pr.stoichiometry[f"C_{site}"] for pr in m.processes_.values()
+                          if f"C_{site}" in pr.stoichiometry and not pr.name.startswith("angiogenic_switch_")),
+                         sp.Integer(0))
+            r = m.expression(f"net_growth_{site}", change / (C + one), "1/day",
+                             f"net per-cell growth rate of the cancer cells at the {site}")
+            Ls = m.species(f"Ls_{site}", "dimensionless", site, S("n_occult") * sp.Min(S(f"L0_{site}"), 1),
+                           f"lesions below detection beside the largest one, {site}")
+            m.process(f"lesion_detection_{site}", sp.Max(r, 0) / span * Ls, {Ls: -1}, EV["switch_liver"]
+                      if site == "liver" else EV["switch_other"], "a lesion below detection grows to 10 mm")

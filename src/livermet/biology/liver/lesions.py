@@ -81,7 +81,7 @@ def lesions_module(m: Model) -> None:
                  "calibration (range 0-4)"),
             desc="loss of EGFR-TKI kill in liver lesions per unit of hepatocyte HGF activity (MET bypass)")
         fegfr = p("egfr_sensitive_fraction", 0.0, "dimensionless", 0.0, 1.0, assumed(
-            "fraction of cancer cells with a TKI-sensitive EGFR mutation; 0 for EGFR wild type, about 0.9 for an "
+            "share of TKI-sensitive cancer cells at the start; 0 for EGFR wild type, 0.99 for an "
             "EGFR-mutant patient (set per patient by the population layer)"))
         fb6 = p("itgb6_fraction", 0.5, "dimensionless", 0.0, 1.0, assumed(
             "fraction of cancer cells expressing integrin beta6 (upregulated in NSCLC, s001_22_15); 0-1"), normal(0.2))
@@ -116,19 +116,33 @@ def lesions_module(m: Model) -> None:
             m.process(f"capacity_growth_{site}", kKg * C * Hv, {K: 1},
                       EV["capacity_liver"] if site == "liver" else EV["capacity"])
             m.process(f"capacity_loss_{site}", kKd * K * ((C**2 + one**2) * (vol / one_mm3) ** 2) ** sp.Rational(1, 3), {K: -1}, EV["capacity"])
-            # a tumour that progressed on an earlier line carries more chemo-resistant cells
-            fres_eff = fres + (1 - fres) * frp * clip01(prior)
-            chemo = S("liver_function_delivery") * chs * (S("chemo_kill_rate") * (1 - fres_eff)
-                                                          + S("chemo_resistant_kill_rate") * fres_eff)
-            m.process(f"chemo_kill_{site}", chemo * C, {C: -1, Cd: 1}, EV["chemo"])
-            tki = S("targeted_kill_rate") * fegfr * C
+            # Clonal selection: the chemo-resistant and the EGFR-TKI-sensitive shares of the living cells are
+            # states. Every other process acts alike on all cells, so a share f of a clone killed k_a faster
+            # than the rest changes by -k_a f (1 - f) (exact for two clones; the two traits are independent
+            # and stay so under additive kill rates). Without it a fixed resistant share gave endless
+            # responses; with it the resistant clone takes over and the lesion regrows on treatment.
+            # A tumour that progressed on an earlier line starts with more chemo-resistant cells.
+            fr = m.species(f"fres_{site}", "dimensionless", site, fres + (1 - fres) * frp * clip01(prior),
+                           f"chemo-resistant share of the living cancer cells, {site}")
+            fe = m.species(f"fegfr_{site}", "dimensionless", site, fegfr,
+                           f"EGFR-TKI-sensitive share of the living cancer cells, {site}")
+            k_sens = S("liver_function_delivery") * chs * S("chemo_kill_rate")
+            k_res = S("liver_function_delivery") * chs * S("chemo_resistant_kill_rate")
+            m.process(f"chemo_kill_{site}", (k_sens * (1 - fr) + k_res * fr) * C, {C: -1, Cd: 1}, EV["chemo"])
+            m.process(f"chemo_selection_{site}", (k_sens - k_res) * fr * (1 - fr), {fr: 1}, EV["chemo"],
+                      "chemotherapy kills sensitive cells faster, so the resistant clone's share rises")
+            k_tki = S("targeted_kill_rate")
             if site == "liver":  # hepatocyte HGF activates MET, a bypass of EGFR inhibition
-                tki = tki / (1 + whgf * S("alahm_hgf"))
-            m.process(f"targeted_kill_{site}", tki, {C: -1, Cd: 1},
-                      EV["targeted"] + (EV["targeted_liver"] if site == "liver" else []))
+                k_tki = k_tki / (1 + whgf * S("alahm_hgf"))
+            ev_tki = EV["targeted"] + (EV["targeted_liver"] if site == "liver" else [])
+            m.process(f"targeted_kill_{site}", k_tki * fe * C, {C: -1, Cd: 1}, ev_tki)
+            m.process(f"targeted_selection_{site}", k_tki * fe * (1 - fe), {fe: -1}, ev_tki,
+                      "the EGFR-TKI kills sensitive cells, so the share of insensitive cells rises")
             m.process(f"adc_kill_{site}", S("adc_kill_rate") * fb6 * C, {C: -1, Cd: 1}, EV["adc"])
             m.process(f"dead_clearance_{site}", kclear * Cd, {Cd: -1}, EV["clear"])
             if site in MET_SITES:
-                m.species(f"L_{site}", "dimensionless", site, S(f"L0_{site}"), f"number of vascularised lesions, {site}")
+                m.species(f"L_{site}", "dimensionless", site,
+                          S(f"L0_{site}") + S("n_occult") * sp.Min(S(f"L0_{site}"), 1),
+                          f"number of vascularised lesions, visible or not, {site}")
                 p(f"L0_{site}", 0.0, "dimensionless", 0.0, 50.0, assumed(
                     "no lesions at time 0 by default; set per patient with C0 for a baseline with metastases"))

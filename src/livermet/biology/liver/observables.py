@@ -30,7 +30,7 @@ def observables_module(m: Model) -> None:
             else:
                 L, w = S(f"L_{site}"), S(f"w_{site}")
                 d = (6 * sp.Max(C, 0) * w * vol / sp.pi) ** sp.Rational(1, 3)
-                others = sp.Max(L - 1, 0)
+                others = sp.Max(L - 1 - S(f"Ls_{site}"), 0)  # visible lesions beside the largest
                 d_rest = (6 * sp.Max(C, 0) * (1 - w) * vol / (sp.pi * sp.Max(others, S("one_lesion")))) ** sp.Rational(1, 3)
                 m.observable(f"diameter_{site}", d, "mm",
                              f"diameter of the largest lesion at the {site} (the target lesion; 0 without lesion)")
@@ -38,7 +38,7 @@ def observables_module(m: Model) -> None:
                              ** sp.Rational(1, 3), "mm", f"diameter of a lesion of mean size, {site}")
                 m.observable(f"n_lesions_{site}", sp.Min(L, 1) * hill(d, dmin, 8) + others * hill(d_rest, dmin, 8),
                              "dimensionless", f"number of detectable (>= 10 mm) lesions, {site}: the largest plus "
-                             "the others at their mean size")
+                             "the other visible lesions at their mean size")
                 m.observable(f"lesions_{site}", L, "dimensionless", f"vascularised lesions of any size, {site}")
                 m.observable(f"micromet_{site}", S(f"M_{site}"), "cell", f"dormant micrometastases (seeding cells), {site}")
             m.observable(f"cd8_{site}", S(f"T_{site}"), "cell", f"effector CD8 T cells, {site}")
