@@ -203,3 +203,38 @@ def test_earlier_line_and_liver_hgf_weaken_cytotoxic_and_tki_kill(liver):
     # the liver lesions lose the kill directly; the primary only through systemic effects of the larger liver burden
     assert liver_d[3] / liver_d[2] > 1.05 and liver_d[3] / liver_d[2] > 2 * (primary_d[3] / primary_d[2] - 1) + 1, \
         (liver_d, primary_d)
+
+
+def test_chemotherapy_and_tki_select_the_resistant_clone(liver):
+    """With constant kill rates the resistant share follows the exact two-clone solution,
+    logit f(t) = logit f(0) + (k_sensitive - k_resistant) t, and the treated lesion regrows."""
+    d = liver.parameter_values()
+    arm = {"chemo_sensitivity": 1.0, "f_chemo_resistant": 0.1, "prior_lines": 0.0, "set_chemo_kill_rate": 0.05,
+           "set_chemo_resistant_kill_rate": 0.01, "egfr_sensitive_fraction": 0.99, "set_targeted_kill_rate": 0.04}
+    times = np.linspace(0, 300, 31)
+    res = simulate(liver, times, {k: [arm.get(k, v)] for k, v in d.items()}, rtol=1e-8, atol=1e-10)
+    assert np.all(res.status == 0)
+    logit = lambda f: np.log(f / (1 - f))  # noqa: E731
+    fres, fegfr = res.species_values("fres_primary")[0], res.species_values("fegfr_primary")[0]
+    np.testing.assert_allclose(logit(fres), logit(0.1) + 0.04 * times, atol=1e-5)
+    np.testing.assert_allclose(logit(fegfr), logit(0.99) - 0.04 * times, atol=1e-5)
+    cells = res.species_values("C_primary")[0]
+    nadir = int(np.argmin(cells))
+    assert 0 < nadir < len(times) - 1 and cells[-1] > 2 * cells[nadir]  # shrinks, then the resistant clone regrows
+
+
+def test_lesions_below_detection_grow_into_new_lesions(liver):
+    """Occult lesions are not counted at the start; they become visible (new lesions) while the site grows,
+    and stay hidden while treatment shrinks it."""
+    d = liver.parameter_values()
+    base = {"C0_liver": 2e9, "L0_liver": 2.0, "n_occult": 3.0, "k_shed": 1e-9, "k_switch": 1e-6}  # few new seeds
+    arms = [base, {**base, "set_chemo_kill_rate": 0.3, "f_chemo_resistant": 0.0, "chemo_sensitivity": 1.0}]
+    res = simulate(liver, np.linspace(0, 400, 41), {k: [a.get(k, v) for a in arms] for k, v in d.items()})
+    assert np.all(res.status == 0)
+    hidden, seen = res.species_values("Ls_liver"), res.observable("n_lesions_liver")
+    assert hidden[0, 0] == pytest.approx(3.0) and seen[0, 0] == pytest.approx(2.0, abs=0.05)
+    surfaced = hidden[0, 0] - hidden[0, -1]  # untreated: occult lesions surface as visible ones
+    assert np.all(np.diff(hidden[0]) <= 1e-9) and surfaced > 0.2
+    assert seen[0, -1] - seen[0, 0] == pytest.approx(surfaced, abs=0.05)
+    assert hidden[1, -1] == pytest.approx(3.0, abs=0.05)  # shrinking site: nothing matures
+    assert seen[1, -1] <= seen[1, 0] + 1e-6
