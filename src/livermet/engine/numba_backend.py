@@ -37,6 +37,7 @@ def structure_hash(eq: Equations) -> str:
     h.update("|".join(eq.species).encode())
     h.update("|".join(eq.parameters).encode())
     h.update("|".join(eq.observables).encode())
+    h.update("|".join(str(c) for c, _ in eq.jacobian_constants).encode())  # they change the generated Jacobian
     for e in (*eq.rhs, *eq.initials, *eq.observable_exprs):
         h.update(sp.srepr(e).encode())
     h.update(_TEMPLATE.read_bytes())

@@ -99,13 +99,18 @@ class Parameter:
 
 @dataclass
 class Expression:
-    """A named derived quantity (SBML assignment rule) usable in rates and observables."""
+    """A named derived quantity (SBML assignment rule) usable in rates and observables.
+
+    `jacobian_constant`: the solver's Jacobian treats the expression as a constant (its own
+    derivatives are left out). For a large expression, such as a sum of many rates, whose exact
+    derivatives would take sympy minutes to form; the step-size control absorbs the approximation."""
 
     name: str
     expr: sp.Expr
     unit: str
     description: str = ""
     module: str = ""
+    jacobian_constant: bool = False
 
     @property
     def symbol(self) -> sp.Symbol:

@@ -53,11 +53,16 @@ class Equations:
     observables: tuple[str, ...]
     observable_exprs: tuple[sp.Expr, ...]
     initials: tuple[sp.Expr, ...]
+    # the rhs with the Jacobian-constant expressions left as symbols, and those symbols' values
+    jacobian_rhs: tuple[sp.Expr, ...] = ()
+    jacobian_constants: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
 
     @cached_property
     def jacobian(self) -> sp.Matrix:
         y = [sp.Symbol(s) for s in self.species]
-        return sp.Matrix(self.rhs).jacobian(y)
+        if not self.jacobian_constants:
+            return sp.Matrix(self.rhs).jacobian(y)
+        return sp.Matrix(self.jacobian_rhs).jacobian(y).xreplace(dict(self.jacobian_constants))
 
     @cached_property
     def time_derivative(self) -> tuple[sp.Expr, ...]:
@@ -151,9 +156,11 @@ class Model:
         )
         return sp.Symbol(name)
 
-    def expression(self, name: str, expr: sp.Expr | float, unit: str, description: str = "") -> sp.Symbol:
+    def expression(self, name: str, expr: sp.Expr | float, unit: str, description: str = "",
+                   jacobian_constant: bool = False) -> sp.Symbol:
         self._register("expression", name)
-        self.expressions_[name] = Expression(name, sp.sympify(expr), unit, description, self._current_module)
+        self.expressions_[name] = Expression(name, sp.sympify(expr), unit, description, self._current_module,
+                                             jacobian_constant)
         return sp.Symbol(name)
 
     def observable(self, name: str, expr: sp.Expr | float, unit: str, description: str = "") -> str:
@@ -395,10 +402,12 @@ class Model:
         return order
 
     # ------------------------------------------------------------------ flattening
-    def _expression_substitutions(self) -> dict[sp.Symbol, sp.Expr]:
+    def _expression_substitutions(self, keep_jacobian_constants: bool = False) -> dict[sp.Symbol, sp.Expr]:
         resolved: dict[sp.Symbol, sp.Expr] = {}
         for n in self._expression_order():
-            resolved[sp.Symbol(n)] = self.expressions_[n].expr.xreplace(resolved)
+            e = self.expressions_[n]
+            resolved[e.symbol] = (e.symbol if keep_jacobian_constants and e.jacobian_constant
+                                  else e.expr.xreplace(resolved))
         return resolved
 
     def _structure_objects(self) -> tuple:
@@ -420,18 +429,25 @@ class Model:
             return cached[2]
         subs = self._expression_substitutions()
         names = tuple(self.species_)
-        rhs = {n: sp.Integer(0) for n in names}
-        for p in self.processes_.values():
-            rate = p.rate.xreplace(subs)
-            for sname, coef in p.stoichiometry.items():
-                rhs[sname] = rhs[sname] + coef.xreplace(subs) * rate
+
+        def flat(substitutions):
+            rhs = {n: sp.Integer(0) for n in names}
+            for p in self.processes_.values():
+                rate = p.rate.xreplace(substitutions)
+                for sname, coef in p.stoichiometry.items():
+                    rhs[sname] = rhs[sname] + coef.xreplace(substitutions) * rate
+            return tuple(rhs[n] for n in names)
+
+        constants = tuple((e.symbol, subs[e.symbol]) for e in self.expressions_.values() if e.jacobian_constant)
         eq = Equations(
             species=names,
             parameters=tuple(self.parameters_),
-            rhs=tuple(rhs[n] for n in names),
+            rhs=flat(subs),
             observables=tuple(self.observables_),
             observable_exprs=tuple(o.expr.xreplace(subs) for o in self.observables_.values()),
             initials=tuple(self.species_[n].initial for n in names),
+            jacobian_rhs=flat(self._expression_substitutions(keep_jacobian_constants=True)) if constants else (),
+            jacobian_constants=constants,
         )
         self._equations_cache = (key, objs, eq)  # objs keep the identities in the key alive
         return eq
@@ -444,7 +460,7 @@ class Model:
         for p in self.parameters_.values():
             h.update(f"P|{p.name}|{p.value!r}|{p.unit}\n".encode())
         for e in self.expressions_.values():
-            h.update(f"E|{e.name}|{sp.srepr(e.expr)}\n".encode())
+            h.update(f"E|{e.name}|{sp.srepr(e.expr)}|{e.jacobian_constant}\n".encode())
         for o in self.observables_.values():
             h.update(f"O|{o.name}|{sp.srepr(o.expr)}\n".encode())
         for pr in self.processes_.values():

@@ -194,7 +194,7 @@ def lesion_detection_module(m: Model) -> None:
                           if f"C_{site}" in pr.stoichiometry and not pr.name.startswith("angiogenic_switch_")),
                          sp.Integer(0))
             r = m.expression(f"net_growth_{site}", change / (C + one), "1/day",
-                             f"net per-cell growth rate of the cancer cells at the {site}")
+                             f"net per-cell growth rate of the cancer cells at the {site}", jacobian_constant=True)
             Ls = m.species(f"Ls_{site}", "dimensionless", site, S("n_occult") * sp.Min(S(f"L0_{site}"), 1),
                            f"lesions below detection beside the largest one, {site}")
             m.process(f"lesion_detection_{site}", sp.Max(r, 0) / span * Ls, {Ls: -1}, EV["switch_liver"]
