@@ -179,7 +179,8 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     Ws = np.zeros((LU_NNZ, B))  # noqa: F821 - compact W of the generated sparse LU
     W0 = np.zeros((LU_NNZ, B))  # noqa: F821 - W before factoring (the dense fallback starts from it)
     lu_ok = np.zeros(B, dtype=np.int64)
-    solve_on = np.zeros(B, dtype=np.bool_)
+    lu_scale = np.zeros((n, B))  # work arrays of lu_factor_batch
+    lu_inv = np.zeros(B)
     # lanes whose static-order pivot was tiny are factored densely with pivoting instead (lane-major)
     LUd = np.zeros((B, n, n)) if SPARSE_LU else np.zeros((B, 1, 1))  # noqa: F821
     pivd = np.zeros((B, n), dtype=np.int64)
@@ -268,7 +269,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
             # that order gets a dense LU with partial pivoting of its unfactored W (W0) for this
             # step; if W is singular even so, the step is rejected (5); a non-finite W fails.
             w_assemble_batch(diag, keep, Ws, active)  # noqa: F821
-            lu_factor_batch(Ws, W0, active, lu_ok)  # noqa: F821
+            lu_factor_batch(Ws, W0, active, lu_ok, lu_scale, lu_inv)  # noqa: F821
             for b in range(B):
                 dense_on[b] = False
                 if active[b] and lu_ok[b] == 1:
@@ -286,7 +287,8 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                     active[b] = False
                 if lu_ok[b] != 0 or not active[b]:
                     keep[b] = 0.0
-                solve_on[b] = active[b] and lu_ok[b] == 0 and not dense_on[b]
+                if not (active[b] and lu_ok[b] == 0 and not dense_on[b]):
+                    w_identity(Ws, b)  # noqa: F821 - the sparse solve then leaves its K as it is
         # dense LU with partial pivoting (small or dense Jacobians). Every loop below has the
         # patient index innermost, so it runs over contiguous memory.
         for i in range(n if not SPARSE_LU else 0):  # noqa: F821
@@ -370,7 +372,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                     for b in range(B):
                         K[st, i, b] += c_ij * inv_h[b] * K[j, i, b]
             if SPARSE_LU:  # noqa: F821
-                lu_solve_batch(Ws, K, st, solve_on)  # noqa: F821
+                lu_solve_batch(Ws, K, st)  # noqa: F821
                 for b in range(B):
                     if dense_on[b] and active[b]:
                         _dense_solve_lane(LUd, pivd, K, st, b)
