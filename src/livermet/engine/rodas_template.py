@@ -135,17 +135,20 @@ def _dense_solve_lane(A, piv, K, st, b):
 
 @numba.njit(cache=True)
 def _record(y, p, b, q, t_now, ys, obs, oi, ybuf, pbuf, obuf, tbuf):
-    """Store state and observables of lane b (patient q) at output index oi."""
+    """Store state (if ys has a row per patient) and observables of lane b (patient q) at output
+    index oi."""
     n = y.shape[0]
     for i in range(n):
-        ys[oi, i, q] = y[i, b]
         ybuf[i, 0] = y[i, b]
+    if ys.shape[0] > 0:
+        for i in range(n):
+            ys[q, oi, i] = y[i, b]
     for j in range(p.shape[0]):
         pbuf[j, 0] = p[j, b]
     tbuf[0] = t_now
     obs_batch(tbuf, ybuf, pbuf, obuf)  # noqa: F821 - defined in the generated kernels
-    for k in range(obs.shape[1]):
-        obs[oi, k, q] = obuf[k, 0]
+    for k in range(obs.shape[2]):
+        obs[q, oi, k] = obuf[k, 0]
 
 
 @numba.njit(cache=True)
@@ -157,7 +160,8 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     takes its lane, so lanes stay busy however different the patients' step counts are.
     atol is per species (n); events of patient q are rows ev_*[q, :n_ev[q]], sorted by time;
     ev_idx >= 0 is a species index, -(j+1) parameter j; ev_kind 0 add, 1 set, 2 scale.
-    ys (T x n x P) and obs (T x k x P) receive the results; status (P) the outcome;
+    ys (P x T x n, or 0 x T x n: states not kept) and obs (P x T x k) receive the results, patient
+    by patient (a record is a contiguous write); status (P) the outcome;
     stats (3 x P) counts accepted steps, rejected steps and right-hand-side evaluations.
     """
     n, P = y0.shape
@@ -204,14 +208,10 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     pk = np.zeros(B, dtype=np.int64)
     ybuf = np.zeros((n, 1))
     pbuf = np.zeros((p0.shape[0], 1))
-    obuf = np.zeros((obs.shape[1], 1))
+    obuf = np.zeros((obs.shape[2], 1))
     tbuf = np.zeros(1)
-    for q in range(P):
-        for oi in range(T):
-            for i in range(n):
-                ys[oi, i, q] = np.nan
-            for k in range(obs.shape[1]):
-                obs[oi, k, q] = np.nan
+    ys[:, :, :] = np.nan
+    obs[:, :, :] = np.nan
 
     while True:
         # 1. fill idle lanes with the next patients; events and outputs due now; next stop
@@ -475,13 +475,12 @@ def integrate_batch(y0, p, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
             continue
         yc = np.ascontiguousarray(y0[:, lo:hi])
         pc = np.ascontiguousarray(p[:, lo:hi])
-        ysc = np.empty((t_out.shape[0], y0.shape[0], hi - lo))
-        obc = np.empty((t_out.shape[0], obs.shape[1], hi - lo))
+        # the chunk's rows of the (patient-major) outputs are written in place
+        ysc = ys[lo:hi] if ys.shape[0] > 0 else ys
+        obc = obs[lo:hi]
         stc = np.zeros(hi - lo, dtype=np.int64)
         sac = np.zeros((3, hi - lo), dtype=np.int64)
         integrate_chunk(yc, pc, t0, t_out, ev_t[lo:hi], ev_kind[lo:hi], ev_idx[lo:hi], ev_val[lo:hi],
                         n_ev[lo:hi], rtol, atol, h0, max_steps, lanes, ysc, obc, stc, sac)
-        ys[:, :, lo:hi] = ysc
-        obs[:, :, lo:hi] = obc
         status[lo:hi] = stc
         stats[:, lo:hi] = sac
