@@ -167,11 +167,10 @@ def w_assemble_batch(diag, keep, W, active):
 
 
 @numba.njit(cache=True, fastmath=False, error_model='numpy')
-def lu_factor_batch(W, W0, active, ok, scale, inv):
+def lu_factor_batch(W, active, ok, scale, inv):
     # scale (n x B) and inv (B) are the caller's work arrays: no allocation per step
     B = W.shape[1]
     n = LU_PIV.shape[0]
-    W0[:, :] = W
     scale[:, :] = 0.0
     for b in range(B):
         ok[b] = 0
@@ -251,8 +250,8 @@ def _sparse_lu_kernels(pattern: set[tuple[int, int]], n: int) -> tuple[str, int,
     W is stored compactly as W[e, b] over the entries e of the factors (pattern, fill-in and
     diagonal). The factorisation runs in the Markowitz order without row pivoting, as loops over
     index arrays computed here (loops, not unrolled code, so the kernels compile in seconds). A lane
-    whose pivot is tiny is flagged (ok[b] = 1; the solver factors it densely with pivoting from the
-    copy W0 of the unfactored W), a lane whose W is not finite too (ok[b] = 2: the patient fails).
+    whose pivot is tiny is flagged (ok[b] = 1; the solver rebuilds its unfactored W and factors it
+    densely with pivoting), a lane whose W is not finite too (ok[b] = 2: the patient fails).
     """
     order, filled = markowitz_order(pattern, n)
     pos = {k: r for r, k in enumerate(order)}
@@ -317,7 +316,7 @@ def generate_kernels(eq: Equations) -> str:
             [f"out[{i}, {j}, b]" for i, j in entries], [jac[i, j] for i, j in entries], smap, masked=True,
         ) + "\n\n" + stub.format("jac_w_batch", "t, y, p, out, active")
         lu_src = "\n\n".join(stub.format(*f) for f in (
-            ("w_assemble_batch", "diag, keep, W, active"), ("lu_factor_batch", "W, W0, active, ok, scale, inv"),
+            ("w_assemble_batch", "diag, keep, W, active"), ("lu_factor_batch", "W, active, ok, scale, inv"),
             ("lu_solve_batch", "W, K, st"), ("w_identity", "W, b"), ("w_scatter_dense", "W, b, D")))
     # zero entries are set once by the caller (the solver allocates J with zeros)
     dfdt_exprs = list(eq.time_derivative) if eq.depends_on_time else []

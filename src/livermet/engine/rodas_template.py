@@ -181,7 +181,8 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     J = np.zeros((n, n, B)) if not SPARSE_LU else np.zeros((1, 1, B))  # noqa: F821
     W = np.zeros((n, n, B)) if not SPARSE_LU else np.zeros((1, 1, B))  # noqa: F821
     Ws = np.zeros((LU_NNZ, B))  # noqa: F821 - compact W of the generated sparse LU
-    W0 = np.zeros((LU_NNZ, B))  # noqa: F821 - W before factoring (the dense fallback starts from it)
+    W0 = np.zeros((LU_NNZ, B))  # noqa: F821 - a lane's unfactored W, rebuilt for the dense fallback
+    one_lane = np.zeros(B, dtype=np.bool_)
     lu_ok = np.zeros(B, dtype=np.int64)
     lu_scale = np.zeros((n, B))  # work arrays of lu_factor_batch
     lu_inv = np.zeros(B)
@@ -266,13 +267,19 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
             keep[b] = 1.0 if active[b] else 0.0
         if SPARSE_LU:  # noqa: F821
             # generated sparse LU in a static order (no pivoting). A lane whose pivot is tiny in
-            # that order gets a dense LU with partial pivoting of its unfactored W (W0) for this
-            # step; if W is singular even so, the step is rejected (5); a non-finite W fails.
+            # that order gets a dense LU with partial pivoting of its unfactored W for this step;
+            # if W is singular even so, the step is rejected (5); a non-finite W fails.
             w_assemble_batch(diag, keep, Ws, active)  # noqa: F821
-            lu_factor_batch(Ws, W0, active, lu_ok, lu_scale, lu_inv)  # noqa: F821
+            lu_factor_batch(Ws, active, lu_ok, lu_scale, lu_inv)  # noqa: F821
             for b in range(B):
                 dense_on[b] = False
                 if active[b] and lu_ok[b] == 1:
+                    # this lane's W is evaluated and assembled again (rare: cheaper than keeping a
+                    # copy of every lane's W each step)
+                    one_lane[:] = False
+                    one_lane[b] = True
+                    jac_w_batch(t, y, p, W0, one_lane)  # noqa: F821
+                    w_assemble_batch(diag, keep, W0, one_lane)  # noqa: F821
                     w_scatter_dense(W0, b, LUd)  # noqa: F821
                     code = _dense_lu_lane(LUd, pivd, b)
                     if code == OK:
