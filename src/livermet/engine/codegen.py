@@ -167,11 +167,11 @@ def w_assemble_batch(diag, keep, W, active):
 
 
 @numba.njit(cache=True, fastmath=False, error_model='numpy')
-def lu_factor_batch(W, W0, active, ok):
+def lu_factor_batch(W, active, ok, scale, inv):
+    # scale (n x B) and inv (B) are the caller's work arrays: no allocation per step
     B = W.shape[1]
     n = LU_PIV.shape[0]
-    W0[:, :] = W
-    scale = np.zeros((n, B))
+    scale[:, :] = 0.0
     for b in range(B):
         ok[b] = 0
     for r in range(n):
@@ -182,7 +182,6 @@ def lu_factor_batch(W, W0, active, ok):
         for b in range(B):
             if active[b] and not math.isfinite(scale[r, b]):
                 ok[b] = 2
-    inv = np.zeros(B)
     for r in range(n):
         pm = LU_PIV[r]
         for b in range(B):
@@ -202,7 +201,9 @@ def lu_factor_batch(W, W0, active, ok):
 
 
 @numba.njit(cache=True, fastmath=False, error_model='numpy')
-def lu_solve_batch(W, K, st, active):
+def lu_solve_batch(W, K, st):
+    # every lane is solved (no mask, so the loops vectorise): the caller sets the W of a lane
+    # that must keep its K (dense fallback, finished) to the identity, which leaves K unchanged
     B = W.shape[1]
     n = LU_PIV.shape[0]
     for r in range(n):
@@ -211,20 +212,23 @@ def lu_solve_batch(W, K, st, active):
             i = LU_L_ROW[s]
             m = LU_L_IDX[s]
             for b in range(B):
-                if active[b]:
-                    K[st, i, b] -= W[m, b] * K[st, k, b]
+                K[st, i, b] -= W[m, b] * K[st, k, b]
     for r in range(n - 1, -1, -1):
         k = LU_PIV_ROW[r]
         for q in range(LU_U_PTR[r], LU_U_PTR[r + 1]):
             j = LU_U_COL[q]
             m = LU_U_IDX[q]
             for b in range(B):
-                if active[b]:
-                    K[st, k, b] -= W[m, b] * K[st, j, b]
+                K[st, k, b] -= W[m, b] * K[st, j, b]
         pm = LU_PIV[r]
         for b in range(B):
-            if active[b]:
-                K[st, k, b] = K[st, k, b] / W[pm, b]
+            K[st, k, b] = K[st, k, b] / W[pm, b]
+
+
+@numba.njit(cache=True)
+def w_identity(W, b):
+    for m in range(W.shape[0]):
+        W[m, b] = 1.0 if LU_IS_DIAG[m] else 0.0
 
 
 @numba.njit(cache=True)
@@ -240,14 +244,14 @@ def _int_array(name: str, values) -> str:
 
 
 def _sparse_lu_kernels(pattern: set[tuple[int, int]], n: int) -> tuple[str, int, dict]:
-    """Source of w_assemble_batch, lu_factor_batch, lu_solve_batch and w_scatter_dense for a static
-    sparsity pattern.
+    """Source of w_assemble_batch, lu_factor_batch, lu_solve_batch, w_identity and w_scatter_dense
+    for a static sparsity pattern.
 
     W is stored compactly as W[e, b] over the entries e of the factors (pattern, fill-in and
     diagonal). The factorisation runs in the Markowitz order without row pivoting, as loops over
     index arrays computed here (loops, not unrolled code, so the kernels compile in seconds). A lane
-    whose pivot is tiny is flagged (ok[b] = 1; the solver factors it densely with pivoting from the
-    copy W0 of the unfactored W), a lane whose W is not finite too (ok[b] = 2: the patient fails).
+    whose pivot is tiny is flagged (ok[b] = 1; the solver rebuilds its unfactored W and factors it
+    densely with pivoting), a lane whose W is not finite too (ok[b] = 2: the patient fails).
     """
     order, filled = markowitz_order(pattern, n)
     pos = {k: r for r, k in enumerate(order)}
@@ -312,8 +316,8 @@ def generate_kernels(eq: Equations) -> str:
             [f"out[{i}, {j}, b]" for i, j in entries], [jac[i, j] for i, j in entries], smap, masked=True,
         ) + "\n\n" + stub.format("jac_w_batch", "t, y, p, out, active")
         lu_src = "\n\n".join(stub.format(*f) for f in (
-            ("w_assemble_batch", "diag, keep, W, active"), ("lu_factor_batch", "W, W0, active, ok"),
-            ("lu_solve_batch", "W, K, st, active"), ("w_scatter_dense", "W, b, D")))
+            ("w_assemble_batch", "diag, keep, W, active"), ("lu_factor_batch", "W, active, ok, scale, inv"),
+            ("lu_solve_batch", "W, K, st"), ("w_identity", "W, b"), ("w_scatter_dense", "W, b, D")))
     # zero entries are set once by the caller (the solver allocates J with zeros)
     dfdt_exprs = list(eq.time_derivative) if eq.depends_on_time else []
     dfdt = _kernel(

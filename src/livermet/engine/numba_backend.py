@@ -98,8 +98,8 @@ def simulate(
     params = np.ascontiguousarray(inputs.parameters.copy())
     y0 = initial_state(kernels, params, n)
     T, k = len(t_out), len(eq.observables)
-    ys = np.empty((T, n, P))
-    obs = np.empty((T, k, P))
+    ys = np.empty((P if keep_species else 0, T, n))  # patient-major, as in the result
+    obs = np.empty((P, T, k))
     status = np.zeros(P, dtype=np.int64)
     stats = np.zeros((3, P), dtype=np.int64)
     # a few chunks per thread balance the load; lanes are the lockstep width inside a chunk
@@ -114,9 +114,9 @@ def simulate(
         backend="numba",
         time=t_out,
         observable_names=eq.observables,
-        observables=np.ascontiguousarray(obs.transpose(2, 0, 1)),
+        observables=obs,
         species_names=eq.species,
-        species=np.ascontiguousarray(ys.transpose(2, 0, 1)) if keep_species else None,
+        species=ys if keep_species else None,
         patient_ids=inputs.patient_ids,
         status=status,
         messages=[STATUS_MESSAGES[int(s)] for s in status],

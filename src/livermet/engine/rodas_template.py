@@ -135,17 +135,20 @@ def _dense_solve_lane(A, piv, K, st, b):
 
 @numba.njit(cache=True)
 def _record(y, p, b, q, t_now, ys, obs, oi, ybuf, pbuf, obuf, tbuf):
-    """Store state and observables of lane b (patient q) at output index oi."""
+    """Store state (if ys has a row per patient) and observables of lane b (patient q) at output
+    index oi."""
     n = y.shape[0]
     for i in range(n):
-        ys[oi, i, q] = y[i, b]
         ybuf[i, 0] = y[i, b]
+    if ys.shape[0] > 0:
+        for i in range(n):
+            ys[q, oi, i] = y[i, b]
     for j in range(p.shape[0]):
         pbuf[j, 0] = p[j, b]
     tbuf[0] = t_now
     obs_batch(tbuf, ybuf, pbuf, obuf)  # noqa: F821 - defined in the generated kernels
-    for k in range(obs.shape[1]):
-        obs[oi, k, q] = obuf[k, 0]
+    for k in range(obs.shape[2]):
+        obs[q, oi, k] = obuf[k, 0]
 
 
 @numba.njit(cache=True)
@@ -157,7 +160,8 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     takes its lane, so lanes stay busy however different the patients' step counts are.
     atol is per species (n); events of patient q are rows ev_*[q, :n_ev[q]], sorted by time;
     ev_idx >= 0 is a species index, -(j+1) parameter j; ev_kind 0 add, 1 set, 2 scale.
-    ys (T x n x P) and obs (T x k x P) receive the results; status (P) the outcome;
+    ys (P x T x n, or 0 x T x n: states not kept) and obs (P x T x k) receive the results, patient
+    by patient (a record is a contiguous write); status (P) the outcome;
     stats (3 x P) counts accepted steps, rejected steps and right-hand-side evaluations.
     """
     n, P = y0.shape
@@ -177,9 +181,11 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     J = np.zeros((n, n, B)) if not SPARSE_LU else np.zeros((1, 1, B))  # noqa: F821
     W = np.zeros((n, n, B)) if not SPARSE_LU else np.zeros((1, 1, B))  # noqa: F821
     Ws = np.zeros((LU_NNZ, B))  # noqa: F821 - compact W of the generated sparse LU
-    W0 = np.zeros((LU_NNZ, B))  # noqa: F821 - W before factoring (the dense fallback starts from it)
+    W0 = np.zeros((LU_NNZ, B))  # noqa: F821 - a lane's unfactored W, rebuilt for the dense fallback
+    one_lane = np.zeros(B, dtype=np.bool_)
     lu_ok = np.zeros(B, dtype=np.int64)
-    solve_on = np.zeros(B, dtype=np.bool_)
+    lu_scale = np.zeros((n, B))  # work arrays of lu_factor_batch
+    lu_inv = np.zeros(B)
     # lanes whose static-order pivot was tiny are factored densely with pivoting instead (lane-major)
     LUd = np.zeros((B, n, n)) if SPARSE_LU else np.zeros((B, 1, 1))  # noqa: F821
     pivd = np.zeros((B, n), dtype=np.int64)
@@ -203,14 +209,10 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     pk = np.zeros(B, dtype=np.int64)
     ybuf = np.zeros((n, 1))
     pbuf = np.zeros((p0.shape[0], 1))
-    obuf = np.zeros((obs.shape[1], 1))
+    obuf = np.zeros((obs.shape[2], 1))
     tbuf = np.zeros(1)
-    for q in range(P):
-        for oi in range(T):
-            for i in range(n):
-                ys[oi, i, q] = np.nan
-            for k in range(obs.shape[1]):
-                obs[oi, k, q] = np.nan
+    ys[:, :, :] = np.nan
+    obs[:, :, :] = np.nan
 
     while True:
         # 1. fill idle lanes with the next patients; events and outputs due now; next stop
@@ -265,13 +267,19 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
             keep[b] = 1.0 if active[b] else 0.0
         if SPARSE_LU:  # noqa: F821
             # generated sparse LU in a static order (no pivoting). A lane whose pivot is tiny in
-            # that order gets a dense LU with partial pivoting of its unfactored W (W0) for this
-            # step; if W is singular even so, the step is rejected (5); a non-finite W fails.
+            # that order gets a dense LU with partial pivoting of its unfactored W for this step;
+            # if W is singular even so, the step is rejected (5); a non-finite W fails.
             w_assemble_batch(diag, keep, Ws, active)  # noqa: F821
-            lu_factor_batch(Ws, W0, active, lu_ok)  # noqa: F821
+            lu_factor_batch(Ws, active, lu_ok, lu_scale, lu_inv)  # noqa: F821
             for b in range(B):
                 dense_on[b] = False
                 if active[b] and lu_ok[b] == 1:
+                    # this lane's W is evaluated and assembled again (rare: cheaper than keeping a
+                    # copy of every lane's W each step)
+                    one_lane[:] = False
+                    one_lane[b] = True
+                    jac_w_batch(t, y, p, W0, one_lane)  # noqa: F821
+                    w_assemble_batch(diag, keep, W0, one_lane)  # noqa: F821
                     w_scatter_dense(W0, b, LUd)  # noqa: F821
                     code = _dense_lu_lane(LUd, pivd, b)
                     if code == OK:
@@ -286,7 +294,8 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                     active[b] = False
                 if lu_ok[b] != 0 or not active[b]:
                     keep[b] = 0.0
-                solve_on[b] = active[b] and lu_ok[b] == 0 and not dense_on[b]
+                if not (active[b] and lu_ok[b] == 0 and not dense_on[b]):
+                    w_identity(Ws, b)  # noqa: F821 - the sparse solve then leaves its K as it is
         # dense LU with partial pivoting (small or dense Jacobians). Every loop below has the
         # patient index innermost, so it runs over contiguous memory.
         for i in range(n if not SPARSE_LU else 0):  # noqa: F821
@@ -370,7 +379,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                     for b in range(B):
                         K[st, i, b] += c_ij * inv_h[b] * K[j, i, b]
             if SPARSE_LU:  # noqa: F821
-                lu_solve_batch(Ws, K, st, solve_on)  # noqa: F821
+                lu_solve_batch(Ws, K, st)  # noqa: F821
                 for b in range(B):
                     if dense_on[b] and active[b]:
                         _dense_solve_lane(LUd, pivd, K, st, b)
@@ -473,13 +482,12 @@ def integrate_batch(y0, p, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
             continue
         yc = np.ascontiguousarray(y0[:, lo:hi])
         pc = np.ascontiguousarray(p[:, lo:hi])
-        ysc = np.empty((t_out.shape[0], y0.shape[0], hi - lo))
-        obc = np.empty((t_out.shape[0], obs.shape[1], hi - lo))
+        # the chunk's rows of the (patient-major) outputs are written in place
+        ysc = ys[lo:hi] if ys.shape[0] > 0 else ys
+        obc = obs[lo:hi]
         stc = np.zeros(hi - lo, dtype=np.int64)
         sac = np.zeros((3, hi - lo), dtype=np.int64)
         integrate_chunk(yc, pc, t0, t_out, ev_t[lo:hi], ev_kind[lo:hi], ev_idx[lo:hi], ev_val[lo:hi],
                         n_ev[lo:hi], rtol, atol, h0, max_steps, lanes, ysc, obc, stc, sac)
-        ys[:, :, lo:hi] = ysc
-        obs[:, :, lo:hi] = obc
         status[lo:hi] = stc
         stats[:, lo:hi] = sac
