@@ -177,3 +177,21 @@ def test_a_rate_hook_without_contributions_is_valid():
     kill = m.hook("chemo_kill_rate", "1/day", "cytotoxic kill rate")
     m.process("kill", kill * X, {X: -1}, ["s1"])
     m.validate()
+
+
+def test_jacobian_constant_expression_leaves_the_rhs_and_drops_its_derivatives():
+    def build(constant: bool) -> Model:
+        m, X, k = _base()
+        Y = m.species("Y", "cell", "tumour", 5.0)
+        r = m.expression("r", k * X / (X + Y), "1/day", jacobian_constant=constant)
+        m.process("growth", r * Y, {Y: 1}, ["s1"])
+        return m
+
+    exact, approx = build(False).equations(), build(True).equations()
+    assert exact.rhs == approx.rhs  # the dynamics are the same
+    X, Y, k = sp.symbols("X Y k")
+    r = k * X / (X + Y)
+    assert sp.simplify(approx.jacobian[1, 0]) == 0  # dr/dX left out
+    assert sp.simplify(approx.jacobian[1, 1] - r) == 0  # only d(r Y)/dY with r held constant
+    assert sp.simplify(exact.jacobian[1, 1] - sp.diff(r * Y, Y)) == 0
+    assert build(False).hash() != build(True).hash()  # generated kernels differ
