@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -258,3 +259,26 @@ def test_trial_scoring_on_a_dask_cluster_equals_in_process(toy_trial):
         remote = score_trial(toy_trial, {"a_growth": 0.003}, 40, 3, model_name="toy", scheduler=client)
     assert [s.row["simulated"] for s in remote.scored] == [s.row["simulated"] for s in local.scored]
     assert remote.nll == local.nll
+
+
+def test_pattern_search_descends_a_quadratic_within_budget():
+    from livermet.calibration.fit import pattern_search
+
+    target = np.array([0.62, 0.18, 0.9, 0.4])
+    calls = []
+
+    def f(u):
+        calls.append(np.array(u))
+        return float(np.sum((np.asarray(u) - target) ** 2))
+
+    u, fu = pattern_search(f, np.full(4, 0.5), lambda: 200 - len(calls), min_step=0.005)
+    assert fu < 1e-3 and np.allclose(u, target, atol=0.03)
+    assert len(calls) <= 200 and all(np.all((c >= 0) & (c <= 1)) for c in calls)
+    # the first round probes the points of Nelder-Mead's first simplex (shared checkpoint entries)
+    first = np.array(calls[1:9])
+    for vertex in 0.5 + 0.15 * np.eye(4):
+        assert np.isclose(first, vertex).all(axis=1).any()
+
+    calls.clear()
+    pattern_search(f, np.full(4, 0.5), lambda: 7 - len(calls))
+    assert len(calls) == 7  # stops when the budget is spent

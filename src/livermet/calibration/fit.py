@@ -1,8 +1,11 @@
 """`livermet calibrate run`: fit population values to the mapped targets.
 
 The search works in the unit cube of the chosen parameters (log or linear within each one's
-range): a Latin-hypercube design (scipy.stats.qmc) plus the model's current values, then bounded
-Nelder-Mead (scipy.optimize) from the best point. Every virtual trial of every evaluation uses the
+range): a Latin-hypercube design (scipy.stats.qmc) plus the model's current values, then from the
+best point either bounded Nelder-Mead (scipy.optimize; `search: nelder-mead`) or a compass search
+with pattern moves (`search: pattern`, `pattern_search` below), which makes progress in many
+dimensions with few evaluations where Nelder-Mead spends its budget re-shaping its simplex. Every
+virtual trial of every evaluation uses the
 same seed (common random numbers), so the objective is a deterministic function of the values and
 the search is repeatable.
 
@@ -62,6 +65,7 @@ class CalibrationSpec(BaseModel):
     patients: dict[str, int] = {}  # per-trial exceptions (cohorts whose subgroup of interest is small)
     seed: int = 20261202
     initial_design: int = Field(8, ge=0)
+    search: str = Field("nelder-mead", pattern="^(nelder-mead|pattern)$")
     max_evaluations: int = Field(40, ge=1)
     parameters: list[FitParameter] = Field(min_length=1)
     start: dict[str, float] = Field({}, description="starting values (default: the model's values), e.g. an earlier fit")
@@ -241,8 +245,12 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
             k = len(spec.parameters)
             simplex = np.vstack([best_u] + [np.clip(best_u + 0.15 * np.eye(k)[i] * (1 if best_u[i] < 0.85 else -1),
                                                     0, 1) for i in range(k)])
-            minimize(f, best_u, method="Nelder-Mead", bounds=[(0.0, 1.0)] * k,
-                     options={"maxfev": budget_left(), "initial_simplex": simplex, "xatol": 0.01, "fatol": 0.05})
+            if spec.search == "pattern":
+                pattern_search(f, best_u, budget_left)
+            else:
+                minimize(f, best_u, method="Nelder-Mead", bounds=[(0.0, 1.0)] * k,
+                         options={"maxfev": budget_left(), "initial_simplex": simplex, "xatol": 0.01,
+                                  "fatol": 0.05})
     except _Stop:
         meta["status"] = "stopped"
         meta_path.write_text(json.dumps(meta, indent=1))
@@ -256,6 +264,49 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
     return res
 
 
+def pattern_search(f: Callable[[np.ndarray], float], u0: np.ndarray, budget_left: Callable[[], int],
+                   step: float = 0.15, min_step: float = 0.02) -> tuple[np.ndarray, float]:
+    """Compass search with pattern moves (Hooke-Jeeves kind) in the unit cube.
+
+    Each round probes one step along every coordinate, first outward (inward near the upper bound:
+    the same points as Nelder-Mead's first simplex) and, if that is no better, the other way; then it
+    moves along the sum of the improving probes, doubling the move while it keeps improving. The best
+    point found becomes the next centre; a round without improvement halves the step, and the search
+    ends below `min_step` or when the budget is spent."""
+    u, fu = np.asarray(u0, dtype=float), f(u0)
+    while step >= min_step and budget_left() > 0:
+        move = np.zeros_like(u)
+        best_u, best_f = u, fu
+        for i in range(len(u)):
+            first = step if u[i] < 1.0 - step + 1e-12 else -step
+            for d_i in (first, -first):
+                if budget_left() <= 0:
+                    return (best_u, best_f) if best_f < fu else (u, fu)
+                d = np.zeros_like(u)
+                d[i] = d_i
+                if not 0.0 <= u[i] + d_i <= 1.0:
+                    continue
+                fi = f(u + d)
+                if fi < fu:
+                    move += d
+                    if fi < best_f:
+                        best_u, best_f = u + d, fi
+                    break
+        alpha = 1.0
+        while np.count_nonzero(move) > 1 and budget_left() > 0:
+            cand = np.clip(u + alpha * move, 0.0, 1.0)
+            fc = f(cand)
+            if fc >= best_f:
+                break
+            best_u, best_f = cand, fc
+            alpha *= 2.0
+        if best_f < fu:
+            u, fu = best_u, best_f
+        else:
+            step /= 2.0
+    return u, fu
+
+
 def parameter_set_from_fit(res: FitResult, version: int, model_hash: str) -> dict:
     """The versioned parameter set of a fit: every fitted parameter with the targets it was fitted to."""
     from .. import __version__ as lm_version
@@ -266,8 +317,10 @@ def parameter_set_from_fit(res: FitResult, version: int, model_hash: str) -> dic
     return {
         "id": res.spec.id, "version": int(version), "model": res.spec.model, "model_hash": model_hash,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "livermet_version": lm_version,
-        "method": "Latin hypercube + bounded Nelder-Mead on the Gaussian log-likelihood of the published "
-                  "figures (livermet.calibration.objective), common random numbers",
+        "method": ("Latin hypercube + " + ("compass search with pattern moves" if res.spec.search == "pattern"
+                                          else "bounded Nelder-Mead")
+                   + " on the Gaussian log-likelihood of the published figures (livermet.calibration.objective), "
+                   "common random numbers"),
         "spec_hash": spec_hash(res.spec), "trials": res.spec.trial_ids(), "targets": targets,
         "patients_per_trial": res.spec.patients_per_trial, "patients": res.spec.patients, "seed": res.spec.seed,
         "objective": {"start_nll": round(res.start_nll, 4), "best_nll": round(res.best_nll, 4),
