@@ -101,8 +101,9 @@ def to_markdown(m: Model) -> str:
     for p in m.parameters_.values():
         var = p.variability.kind + (f" ({p.variability.sigma:g})" if p.variability.sigma else "")
         src = p.source.describe().replace("|", "/") if p.source else "none"
-        out.append(f"| `{p.name}` | {p.value:g} | {p.unit} | [{p.lower:g}, {p.upper:g}] | {var} | "
-                   f"{p.source.kind if p.source else ''}: {src} |")
+        kind = p.source.kind if p.source else ""
+        src = src if src.startswith(kind) else f"{kind}: {src}"  # assumed and calibrated already say so
+        out.append(f"| `{p.name}` | {p.value:g} | {p.unit} | [{p.lower:g}, {p.upper:g}] | {var} | {src} |")
     out += ["", "## Observables", "", "| observable | unit | definition |", "|---|---|---|"]
     for o in m.observables_.values():
         out.append(f"| `{o.name}` | {o.unit} | ${_latex(o.expr)}$ |")
