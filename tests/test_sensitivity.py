@@ -128,7 +128,7 @@ def test_rank_mechanisms_shares():
 
 def test_shipped_default_spec_is_valid():
     spec = load_spec(DEFAULT_SPEC)
-    assert 8 <= len(spec.parameters) <= 12
+    assert 8 <= len(spec.parameters) <= 16  # a screening study, not every parameter
     assert {"ici.os_gap_months", "ici.orr_gap", "ici_chemo_antivegf.os_gap_months",
             "ici_chemo_antivegf.orr_gap"} <= set(spec.output_names())
     from livermet.analysis.sensitivity import resolve_scenario
