@@ -5,9 +5,8 @@ range): a Latin-hypercube design (scipy.stats.qmc) plus the model's current valu
 best point either bounded Nelder-Mead (scipy.optimize; `search: nelder-mead`) or a compass search
 with pattern moves (`search: pattern`, `pattern_search` below), which makes progress in many
 dimensions with few evaluations where Nelder-Mead spends its budget re-shaping its simplex. Every
-virtual trial of every evaluation uses the
-same seed (common random numbers), so the objective is a deterministic function of the values and
-the search is repeatable.
+virtual trial of every evaluation uses the same seed (common random numbers), so the objective is a
+deterministic function of the values and the search is repeatable.
 
 Checkpoint and resume: each evaluation is appended to `evaluations.jsonl` in the run folder as
 soon as it is done. A resumed run replays the same deterministic search and takes every evaluation
@@ -242,12 +241,12 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
                 f(u)
         if budget_left() > 0:
             best_u = spec.to_unit(min(seen, key=lambda e: e["nll"])["values"])
-            k = len(spec.parameters)
-            simplex = np.vstack([best_u] + [np.clip(best_u + 0.15 * np.eye(k)[i] * (1 if best_u[i] < 0.85 else -1),
-                                                    0, 1) for i in range(k)])
             if spec.search == "pattern":
                 pattern_search(f, best_u, budget_left)
             else:
+                k = len(spec.parameters)
+                simplex = np.vstack([best_u] + [np.clip(best_u + 0.15 * np.eye(k)[i] * (1 if best_u[i] < 0.85 else -1),
+                                                        0, 1) for i in range(k)])
                 minimize(f, best_u, method="Nelder-Mead", bounds=[(0.0, 1.0)] * k,
                          options={"maxfev": budget_left(), "initial_simplex": simplex, "xatol": 0.01,
                                   "fatol": 0.05})
@@ -281,7 +280,7 @@ def pattern_search(f: Callable[[np.ndarray], float], u0: np.ndarray, budget_left
             first = step if u[i] < 1.0 - step + 1e-12 else -step
             for d_i in (first, -first):
                 if budget_left() <= 0:
-                    return (best_u, best_f) if best_f < fu else (u, fu)
+                    return best_u, best_f
                 d = np.zeros_like(u)
                 d[i] = d_i
                 if not 0.0 <= u[i] + d_i <= 1.0:
