@@ -424,6 +424,42 @@ def _ici_chemo():
     return _less("total cancer cells (anti-PD-1 vs anti-PD-1 + 4 cycles of chemotherapy)", b[0], b[1])
 
 
+@experiment("m1_polarisation_slows_liver_lesions", ["s000_112_04", "s000_112_05", "s000_112_06"],
+            "Shifting liver-lesion macrophages towards M1 (IFN-gamma, NK-cell recruitment) slows the liver lesions")
+def _m1():
+    res = simulate_arms([dict(LIVER_METS), {**LIVER_METS, "m2_bias": 0.1}], days=END)
+    v = _at(res, "C_liver", END, True)
+    return _less(f"liver cancer cells at day {END:g} (M2-biased vs M1-biased macrophages)", v[0], v[1])
+
+
+@experiment("rreb1_targeting_lessens_fibrosis", ["s001_21_12", "s001_21_14"],
+            "Lowering RREB1 (less TGF-beta/SMAD-primed fibrogenic output) lessens tumour fibrosis (FAP+ fibroblasts)")
+def _rreb1():
+    res = simulate_arms([dict(PRIMARY), {**PRIMARY, "rreb1_priming": 0.25}], days=START)
+    v = _at(res, "CAF_primary", START, True) / _at(res, "C_primary", START, True)
+    return _less("FAP+ fibroblasts per cancer cell in the primary", v[0], v[1])
+
+
+@experiment("anti_vegf_lowers_liver_mdsc", ["s001_43_05"],
+            "Adding an anti-angiogenic drug (anlotinib) lowers MDSC in the tumours")
+def _vegf_mdsc():
+    res = simulate_arms([dict(LIVER_METS), dict(LIVER_METS)], [[], _hook_on("vegf_blockade", 0.9)], days=END)
+    v = _at(res, "MDSC_liver", END, True) / _at(res, "C_liver", END, True)
+    return _less("MDSC per cancer cell in liver lesions", v[0], v[1])
+
+
+@experiment("radiotherapy_recruits_t_cells", ["s001_43_10"],
+            "Radiotherapy (cells dying in the irradiated lesion) raises T-cell infiltration of the lesion")
+def _rt_tcells():
+    base = simulate_arms([dict(LIVER_METS)], days=START)
+    c = float(_at(base, "C_liver", START, True)[0])
+    rt = [Event(START, "Cd_liver", "add", 0.7 * c, "liver RT: killed cells"),
+          scale_value(START, "C_liver", 0.3, "liver RT: surviving cells")]
+    res = simulate_arms([dict(LIVER_METS), dict(LIVER_METS)], [[], rt], days=START + 20, points=21)
+    v = _at(res, "T_liver", START + 14, True)
+    return _more("CD8 T cells in the liver lesions 14 days after radiotherapy", v[0], v[1])
+
+
 # --------------------------------------------------------------------------- running
 def list_experiments() -> list[dict]:
     return [{"name": e.name, "statements": list(e.statements), "expected": e.expected} for e in EXPERIMENTS.values()]

@@ -21,7 +21,8 @@ from .common import KOOP, LUZZI, MET_SITES, SITES, P, S, clip01, hill
 EV = {
     "shedding": ["s000_12_10", "s001_21_07", "s001_21_02", "s001_21_04", "s001_21_05", "s001_21_06", "s001_21_09",
                  "s001_21_11", "s001_21_13", "s001_0_06", "s000_12_11", "s000_12_02", "s001_32_25", "s000_12_06",
-                 "s001_32_26", "s001_32_27", "s001_32_24", "s001_31_25", "s001_31_27", "s001_21_01"],
+                 "s001_32_26", "s001_32_27", "s001_32_24", "s001_31_25", "s001_31_27", "s001_21_01", "s001_31_16", "s001_32_04",
+                 "s001_33_13"],
     "arrival_liver": ["s001_1_25", "s001_1_21", "s001_1_22", "s001_1_23", "s001_1_24", "s000_12_20", "s001_1_20",
                       "s001_22_12", "s001_22_04", "s001_33_07", "s000_13_31", "s000_12_07", "s000_13_28", "s001_0_07",
                       "s001_22_20", "s001_22_01", "s001_22_02", "s001_22_09", "s001_22_10", "s001_22_13", "s001_22_14",
@@ -65,14 +66,22 @@ def colonisation_module(m: Model) -> None:
             "maximal relative increase of invasion (dissemination) by IL-6 from FAP+ CAFs and TAMs; 0-5"))
         wtgf = p("w_tgf_emt", 1.0, "dimensionless", 0.0, 5.0, assumed(
             "maximal relative increase of dissemination by TGF-beta/SMAD-driven EMT; 0-5"))
+        wstem = p("w_caf_stemness", 0.5, "dimensionless", 0.0, 3.0, assumed(
+            "maximal relative increase of metastatic competence by CAF-enhanced stemness; 0-3"))
+        whi = p("w_hgf_invasion", 0.5, "dimensionless", 0.0, 3.0, assumed(
+            "relative increase of invasion and migration of liver-lesion cells by hepatocyte HGF at typical "
+            "HGF activity; 0-3"))
         inv = m.expression(
-            "invasion", S("psmd14_smad3") * S("rreb1_priming") * S("cbx4_bmi1")
-            * (1 + wil6 * S("H_IL6_primary")) * (1 + wtgf * S("H_TGFb_emt")), "dimensionless",
-            "invasiveness of cancer cells (EMT): TGF-beta/SMAD, IL-6, CBX4/BMI-1")
+            "invasion", S("psmd14_smad3") * S("rreb1_priming") * S("cbx4_bmi1") * sp.sqrt(S("fgf9_fgfr1"))
+            * (1 + wil6 * S("H_IL6_primary")) * (1 + wtgf * S("H_TGFb_emt")) * (1 + wstem * S("H_CAF_primary")),
+            "dimensionless",
+            "invasiveness of cancer cells (EMT): TGF-beta/SMAD, IL-6, CBX4/BMI-1, FGF9/FGFR1, CAF-driven stemness")
         m.expression("H_TGFb_emt", hill(S("tgfb_primary") * (1 - clip01(S("tgfbr_inhibition"))), S("TGFb_50")),
                      "dimensionless", "TGF-beta/SMAD signalling in cancer cells of the primary")
         p("TGFb_50", 0.07, "nM", 0.02, 0.3, cite("Robertson-Tessi et al. 2012 J Theor Biol, via QSPIO-TNBC"))
-        shed = m.expression("ctc_release", kshed * inv * sum(S(f"C_{s}") for s in SITES), "cell/day",
+        hgf_inv = (1 + whi * S("alahm_hgf")) / (1 + whi)  # 1 at typical HGF activity
+        shed = m.expression("ctc_release", kshed * inv * sum(S(f"C_{s}") * (hgf_inv if s == "liver" else 1)
+                                                             for s in SITES), "cell/day",
                             "cancer cells entering the circulation per day")
         # microvascular phase in the liver
         aKC = p("a_kc_kill", 0.3, "dimensionless", 0.1, 5.0, assumed(

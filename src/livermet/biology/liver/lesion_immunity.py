@@ -25,6 +25,7 @@ EV = {
     "treg_recruit": ["s001_1_38", "s001_1_42", "s001_1_46", "s001_1_50", "s000_111_16"],
     "treg_ctla4": ["s000_22_02", "s000_22_03"],
     "t_death": ["s000_22_01"],
+    "icd": ["s001_43_10"],
 }
 
 
@@ -90,6 +91,9 @@ def lesion_immunity_module(m: Model) -> None:
             "extra Treg recruitment to liver lesions by TGF-beta, IL-10, CCL5, CCL22; 0-10"))
         kctla = p("k_ctla4_depletion", 0.3, "1/day", 0.01, 2.0, assumed(
             "Fc-mediated Treg depletion rate at full CTLA-4 occupancy (ipilimumab); 0.01-2"))
+        wicd = p("w_icd_recruit", 1.0, "dimensionless", 0.0, 5.0, assumed(
+            "relative increase of CD8 T-cell entry into a lesion made entirely of dying cells (immunogenic cell death "
+            "after radiotherapy recruits T cells; no magnitude given); 0-5"))
         Te = S("Te_blood")
         Treg_b = S("Treg_blood")
         for site in SITES:
@@ -99,7 +103,8 @@ def lesion_immunity_module(m: Model) -> None:
             R = m.species(f"Treg_{site}", "cell", site, 0.0, f"regulatory T cells, {site}")
             Cd = S(f"Cd_{site}")
             vol_L = V * S("L_per_mm3")
-            ifng = m.expression(f"ifng_{site}", kif * T / (kifd * vol_L), "nM", f"IFN-gamma, {site}")
+            ifn_src = kif * T + (S("k_IFNg_M1sec") * S("M1_liver") if site == "liver" else 0)
+            ifng = m.expression(f"ifng_{site}", ifn_src / (kifd * vol_L), "nM", f"IFN-gamma, {site}")
             myeloid = pmy * (1 + S("M2_fraction_liver")) if site == "liver" else pmy
             pdl1 = m.expression(f"pdl1_{site}", (tps / 100 + myeloid) * (1 + (rif - 1) * hill(ifng, if50)), "dimensionless",
                                 f"PD-L1 level (tumour + myeloid), {site}")
@@ -121,8 +126,10 @@ def lesion_immunity_module(m: Model) -> None:
             m.process(f"t_kill_{site}", kill, {C: -1, Cd: 1}, EV["kill"], "CD8 T-cell killing")
             presence = hill(C, Kc**0.5, 2)
             barrier = 1 - wvT * S(f"H_vegf_{site}")
-            m.process(f"t_infiltration_{site}", qin * V * S("mL_per_mm3") * Te * presence * barrier,
-                      {Te: -1, T: 1}, EV["infiltration"], "effector CD8 T cells enter the lesion from blood")
+            # dying cancer cells (after radiotherapy or chemotherapy) release danger signals and chemokines
+            icd = 1 + wicd * Cd / (C + Cd + one)
+            m.process(f"t_infiltration_{site}", qin * V * S("mL_per_mm3") * Te * presence * barrier * icd,
+                      {Te: -1, T: 1}, EV["infiltration"] + EV["icd"], "effector CD8 T cells enter the lesion from blood")
             if site == "liver":
                 m.process("t_siphon_liver", qsiph * Te * hill(C, c50s), {Te: -1, T: 1}, EV["siphon"],
                           "liver metastases capture activated CD8 T cells from blood (the siphon)")

@@ -18,6 +18,8 @@ EV = {
     "caf": ["s001_32_20", "s001_32_21", "s001_32_22", "s001_32_23", "s001_32_18", "s001_32_05", "s001_32_01",
             "s001_0_09"],
     "caf_depletion": ["s001_32_28", "s001_32_29", "s001_32_30"],
+    "fibrosis": ["s001_21_12", "s001_21_14"],
+    "m1": ["s000_112_04", "s000_112_05", "s000_112_06"],
     "mdsc": ["s000_13_11", "s001_1_37", "s001_1_41", "s001_1_45", "s001_1_49", "s001_1_53"],
 }
 
@@ -68,18 +70,27 @@ def liver_immune_module(m: Model) -> None:
         kcaf = p("k_caf_rec", 0.01, "1/day", 0.001, 0.1, assumed(
             "FAP+ fibroblast activation per cancer cell per day (CAFs reach about a fifth of cancer cells)"))
         kcafd = p("k_caf_death", 0.05, "1/day", 0.01, 0.2, assumed("CAF turnover; 0.01-0.2"))
+        # RAS-RREB1-primed enhancers let TGF-beta/SMAD in cancer cells switch on fibrogenic cytokines
+        wfib = p("w_tgf_fibrosis", 0.5, "dimensionless", 0.0, 3.0, assumed(
+            "relative increase of fibroblast activation by TGF-beta/SMAD-driven fibrogenic cytokines of cancer cells "
+            "at full signalling and typical RREB1 priming (RREB1 knock-down lessens fibrosis; no magnitude given); 0-3"))
+        fib_tgf = {"primary": S("H_TGFb_emt"), "liver": S("H_TGFb_liver")}
         for site in ("primary", "liver"):
             caf = m.species(f"CAF_{site}", "cell", site, 0.0, f"FAP+ cancer-associated fibroblasts, {site}")
             stim = (0.5 + hsc) if site == "liver" else 1
-            m.process(f"caf_activation_{site}", kcaf * S("circnox4_fap") * stim * S(f"C_{site}"), {caf: 1}, EV["caf"])
+            fibrogenic = 1 + wfib * S("rreb1_priming") * fib_tgf[site]
+            m.process(f"caf_activation_{site}", kcaf * S("circnox4_fap") * stim * fibrogenic * S(f"C_{site}"), {caf: 1},
+                      EV["caf"] + EV["fibrosis"])
             m.process(f"caf_death_{site}", kcafd * caf, {caf: -1}, EV["caf"])
             m.process(f"caf_depletion_{site}", S("fap_depletion_rate") * caf, {caf: -1}, EV["caf_depletion"])
         # IL-6 signalling from FAP+ CAFs (and succinate-educated TAMs in the liver)
         r50c = p("r_caf_50", 0.2, "dimensionless", 0.02, 2.0, assumed(
             "CAF-to-cancer-cell ratio of half-maximal IL-6 effect; 0.02-2"))
         il6b = 1 - clip01(S("il6_blockade"))
-        m.expression("H_IL6_primary", S("CAF_primary") / (S("CAF_primary") + r50c * (S("C_primary") + one)) * il6b,
-                     "dimensionless", "IL-6 signalling from FAP+ CAFs in the primary")
+        m.expression("H_CAF_primary", S("CAF_primary") / (S("CAF_primary") + r50c * (S("C_primary") + one)),
+                     "dimensionless", "FAP+ CAF density in the primary relative to its cancer cells")
+        m.expression("H_IL6_primary", S("H_CAF_primary") * il6b, "dimensionless",
+                     "IL-6 signalling from FAP+ CAFs in the primary")
         m.expression("H_IL6_liver", (S("CAF_liver") + S("succinate_sucnr1") * S("Mac_liver"))
                      / (S("CAF_liver") + S("succinate_sucnr1") * S("Mac_liver") + r50c * (C + one)) * il6b,
                      "dimensionless", "IL-6 signalling in liver lesions (FAP+ CAFs, succinate-educated TAMs)")
@@ -97,15 +108,36 @@ def liver_immune_module(m: Model) -> None:
         m2b = p("m2_bias", 1.0, "dimensionless", 0.1, 10.0, assumed(
             "M2:M1 odds of liver-lesion macrophages at half-maximal TGF-beta (QSPIO-TNBC k_M2_pol/k_M1_pol = 0.25/0.02 "
             "gives strongly M2-biased TAMs); 0.1-10"), lognormal(0.5))
-        odds = m2b * S("fgf9_fgfr1") * S("oct4_mcsf") * S("succinate_sucnr1") * (1 + S("H_TGFb_liver"))
+        wto = p("w_tam_oct4", 0.5, "dimensionless", 0.0, 3.0, assumed(
+            "relative rise of Oct4 (and so M-CSF) in cancer cells at full TAM density, from TAM inflammatory "
+            "cytokines (a feedback loop; no magnitude given); 0-3"))
+        oct4 = m.expression("oct4_liver", S("oct4_mcsf") * (1 + wto * S("H_fasl_liver")), "dimensionless",
+                            "Oct4/M-CSF activity of liver cancer cells, raised by tumour-associated macrophages")
+        odds = m2b * S("fgf9_fgfr1") * oct4 * S("succinate_sucnr1") * (1 + S("H_TGFb_liver"))
         m.expression("M2_fraction_liver", odds / (1 + odds), "dimensionless", "fraction of liver-lesion macrophages in M2 state")
+        # M1 macrophages: IFN-gamma (lesion_immunity) and, with the NK cells their CXCL9/CXCL10 attract, innate kill
+        m1 = m.expression("M1_liver", mac * (1 - S("M2_fraction_liver")), "cell", "M1 macrophages in liver metastases")
+        km1 = p("k_m1_kill", 0.002, "1/day", 0.0, 0.02, assumed(
+            "kill of liver cancer cells by M1 macrophages and the NK cells they recruit, at full M1 density and "
+            "typical NK activity (a slow innate kill of 0.1-1% of cells a day, below T-cell kill; no human rate "
+            "found); 0-0.02"))
+        Hm1 = m1 / (m1 + S("r_mac_50") * (C + one))
+        nk_help = (1 + S("nk_activity") * (1 - S("hla_g"))) / 2
+        m.process("m1_nk_kill_liver", km1 * Hm1 * nk_help * C, {C: -1, S("Cd_liver"): 1}, EV["m1"],
+                  "M1 macrophages and the NK cells they recruit (CXCL9/CXCL10) kill liver cancer cells")
+        p("k_IFNg_M1sec", 4e-14, "nmol/cell/day", 0.0, 4e-13, assumed(
+            "IFN-gamma secretion per M1 macrophage, a tenth of the CD8 T-cell rate (macrophages are a minor source); "
+            "0-4e-13"))
         # MDSC
         kmdr = p("k_mdsc_rec", 0.002, "1/day", 2e-4, 0.02, assumed(
             "MDSC recruitment per liver cancer cell per day (CXCL2/KC-dependent); 2e-4-0.02"))
         kmdd = p("k_mdsc_death", 0.015, "1/day", 0.005, 0.1, cite(QSPIO, note="Lai 2018"))
         mdsc = m.species("MDSC_liver", "cell", "liver", 0.0, "myeloid-derived suppressor cells in liver metastases")
-        m.process("mdsc_recruitment", kmdr * C * (0.5 + 0.5 * S("mmp9_liver")) * (1 + wccl * S("H_TGFb_liver")),
-                  {mdsc: 1}, EV["mdsc"] + ["s000_13_22"])
+        wvm = p("w_vegf_mdsc", 0.5, "dimensionless", 0.0, 1.0, assumed(
+            "share of MDSC recruitment that depends on VEGF signalling (anlotinib with radio-immunotherapy lowered "
+            "tumour MDSC in mice; no magnitude given); 0-1"))
+        m.process("mdsc_recruitment", kmdr * C * (0.5 + 0.5 * S("mmp9_liver")) * (1 + wccl * S("H_TGFb_liver"))
+                  * (1 - wvm * clip01(S("vegf_blockade"))), {mdsc: 1}, EV["mdsc"] + ["s000_13_22", "s001_43_05"])
         m.process("mdsc_death", kmdd * mdsc, {mdsc: -1}, EV["mdsc"])
         emd = p("e_mdsc", 0.5, "dimensionless", 0.0, 0.9, assumed("maximal inhibition of T-cell killing by MDSC; 0-0.9"))
         m.expression("H_MDSC_liver", emd * mdsc / (mdsc + S("r_mac_50") * (C + one)), "dimensionless",

@@ -102,7 +102,7 @@ def systemic_module(m: Model) -> None:
         m.process("treg_induction_m2", kthr * Th * S("M2_fraction_liver") * S("H_fasl_liver") * S("H_TGFb_liver"),
                   {Th: -1, R: 1}, ["s000_112_08", "s001_21_10", "s000_112_02", "s001_31_07", "s001_31_08", "s001_31_18", "s001_31_19",
                    "s001_31_24", "s001_31_20", "s001_31_21", "s001_31_22", "s001_31_23", "s001_1_52", "s000_112_09",
-                   "s000_112_07", "s000_112_01", "s001_31_06"], "M2 macrophages (FGF9, Oct4/M-CSF, succinate/SUCNR1 polarised) and TGF-beta induce Tregs")
+                   "s000_112_07", "s000_112_01", "s001_31_06", "s001_31_05"], "M2 macrophages (FGF9, Oct4/M-CSF, succinate/SUCNR1 polarised) and TGF-beta induce Tregs")
         # peripheral lymphocyte pool (relative)
         Ly = m.species("Lymph_rel", "dimensionless", "blood", 1.0, "peripheral lymphocyte count relative to normal")
         kly = p("k_lymph_home", 0.05, "1/day", 0.01, 0.2, assumed(
