@@ -14,6 +14,7 @@ from livermet.trial.survival_link import (
     OSLink,
     draw_overall_survival,
     fit_stein,
+    liver_target_sum,
     log_normal_mu,
     time_to_growth,
 )
@@ -94,3 +95,11 @@ def test_link_sees_scans_up_to_progression_but_at_least_three():
     kg_a, _ = fit_stein(t, sizes_until_progression(after[None, :], np.array([3])))
     kg_b, _ = fit_stein(t, sizes_until_progression(before[None, :], np.array([3])))
     assert kg_a[0] == pytest.approx(kg_b[0], rel=1e-6)
+
+
+def test_liver_term_sees_only_the_liver_target_lesions():
+    # Kerioui 2021 modelled the organ sum of target lesions: a patient with five 30 mm liver lesions
+    # of which two are targets contributes 60 mm, one without liver targets 0, a failed solve 0
+    diameter = np.array([[30.0, 40.0], [30.0, 40.0], [np.nan, np.nan]])
+    got = liver_target_sum(diameter, np.array([2, 0, 1]))
+    assert got.tolist() == [[60.0, 80.0], [0.0, 0.0], [0.0, 0.0]]

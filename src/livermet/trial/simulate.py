@@ -27,7 +27,7 @@ from . import recist as R
 from .models import get_setup
 from .protocol import DAYS_PER_MONTH, Population, Protocol, parse_protocol
 from .randomisation import AE_STREAM, CROSSOVER_STREAM
-from .survival_link import OSInputs, OSLink, draw_overall_survival, sizes_until_progression
+from .survival_link import OSInputs, OSLink, draw_overall_survival, liver_target_sum, sizes_until_progression
 
 SITES = ("primary", "liver", "bone", "brain", "adrenal")
 ENDPOINT_COLUMNS = ("os_days", "os_event", "pfs_days", "pfs_event", "best_response", "responder", "disease_control",
@@ -265,7 +265,7 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     # sees the scans up to the first progression (at least the first MIN_LINK_SCANS after baseline)
     # rather than the untreated regrowth after progression that no trial measures
     size_scans = sizes_until_progression(size[:, scan_idx], full.pd_index)
-    liver_sum = obs["n_lesions_liver"] * obs["diameter_liver"]
+    liver_sum = liver_target_sum(obs["diameter_liver"], full.targets[:, SITES.index("liver")])
     base_nlr = obs["nlr"][:, 0]
     os_in = OSInputs(
         patient_ids=ids, age=cohort["age"].to_numpy(float), albumin=cohort["albumin"].to_numpy(float),

@@ -14,8 +14,9 @@ The death hazard of a patient is
   here to each virtual patient's simulated sum of target-lesion diameters (TSb, mm) at the trial's
   scans up to the first progression (at least the first three), as the source trials measured them.
 - Liver term: Kerioui et al. 2021 ESMO Open (IMvigor211 joint model): +10 mm in liver lesions
-  raised the instantaneous risk of death by 12%; D_liver is the sum of the diameters of all liver
-  lesions (n_lesions_liver x diameter_liver). Only the change from baseline enters, since the
+  raised the instantaneous risk of death by 12%; D_liver is the sum of the diameters of the liver
+  target lesions (at most two, chosen at baseline; `liver_target_sum`), the organ-level sum that the
+  source modelled, not of every liver lesion. Only the change from baseline enters, since the
   baseline size is already in TSb.
 - Background mortality: Gompertz h_bg(a) = A exp(B a) (assumed; see BACKGROUND).
 
@@ -143,6 +144,14 @@ def sizes_until_progression(size_at_scans: np.ndarray, pd_index: np.ndarray,
     idx = np.asarray(pd_index)
     last = np.where(idx >= 0, np.maximum(idx, min_scans), y.shape[1] - 1)
     return np.where(np.arange(y.shape[1])[None, :] <= last[:, None], y, np.nan)
+
+
+def liver_target_sum(diameter_liver: np.ndarray, liver_targets: np.ndarray) -> np.ndarray:
+    """(P, T) sum of the liver target-lesion diameters (mm): the number of liver targets chosen at
+    baseline (P,) times the typical liver-lesion diameter (P, T); a missing diameter counts as 0.
+    Lesions beyond the targets, and liver lesions that appear later, are not in it (Kerioui 2021)."""
+    d = np.nan_to_num(np.asarray(diameter_liver, dtype=float), nan=0.0)
+    return np.asarray(liver_targets, dtype=float)[:, None] * d
 
 
 # ----------------------------------------------------------------------------- OS

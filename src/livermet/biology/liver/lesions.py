@@ -46,7 +46,9 @@ def lesions_module(m: Model) -> None:
         kg = p("k_C_growth", 0.0018, "1/day", 3e-4, 0.02, assumed(
             "Gompertz rate: chosen so that the untreated primary doubles its volume in about 80-250 days between "
             "1 and 4 cm, as reported for NSCLC (Usuda 1994, the source QSPIO-TNBC cites; QSPIO's 0.007 pairs with a "
-            "stronger immune kill); range 3e-4-0.02"), lognormal(0.4), "cancer-cell Gompertz growth rate")
+            "stronger immune kill); range 3e-4-0.02. Between-patient SD of its log 0.93: the variability of the "
+            "Stein tumour growth rate in 786 NSCLC patients (Struemper 2025, omega^2 0.87; Ribba 2022 OAK, omega "
+            "1.03), taken for the Gompertz rate that sets it"), lognormal(0.93), "cancer-cell Gompertz growth rate")
         kd = p("k_C_death", 1e-4, "1/day", 1e-5, 1e-3, cite(QSPIO, note="Palsson 2013"), None, "cancer-cell natural death")
         kKg = p("k_K_g", 4.43, "1/day", 1.0, 10.0, cite(HAHNFELDT, note="Desai 2006 via QSPIO-TNBC"), None,
                 "growth of vascular capacity per cancer cell at full VEGF stimulation")
