@@ -54,6 +54,19 @@ def test_pk_matches_analytic_solution_with_repeated_doses(pk_model):
     assert _max_rel(res.species_values("A_p")[0], exact[:, 1], 1e-9) < 1e-6
 
 
+def test_outputs_between_steps_come_from_the_dense_output(pk_model):
+    """A finer output grid must not cost steps (outputs are interpolated, not stepped to), and the
+    interpolated values must keep the accuracy of the steps (order-3 dense output of RODAS4)."""
+    coarse = simulate(pk_model, np.linspace(0, 730, 3), rtol=1e-6, atol=1e-9)
+    fine_t = np.linspace(0, 730, 7301)  # 0.1-day grid, many outputs inside every step
+    fine = simulate(pk_model, fine_t, rtol=1e-6, atol=1e-9)
+    assert fine.stats["accepted_steps"][0] == coarse.stats["accepted_steps"][0]
+    exact = _analytic_pk(pk_model, fine_t, [(e.time, e.value) for e in pk_model.events_])
+    err = relative_error(fine.species_values("A_c")[0], exact[:, 0], 1e-6)
+    assert np.nanmax(err) < 1e-4
+    assert np.nanmedian(err) < 1e-6
+
+
 def test_dose_between_output_times_is_exact(pk_model):
     m = Model("pk_no_schedule")
     from livermet.biology.reference import antibody_pk_module

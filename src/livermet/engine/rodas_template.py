@@ -7,6 +7,8 @@
 # in the formulation G = I/(h*gamma) - J, G K_i = f(t + alpha_i h, y + sum_j A_ij K_j)
 # + sum_j (C_ij / h) K_j + gamma_i h df/dt; y1 = y + sum_j M_j K_j; error = K_6.
 #
+# Outputs between events are taken from the method's dense output (see RODAS_D2).
+#
 # Patients are integrated in lockstep within a chunk (the patient index is the innermost array
 # axis), each with its own time, step size, event list and output pointer; accepted and rejected
 # steps are decided per patient. Chunks run in parallel over threads.
@@ -47,6 +49,13 @@ RODAS_C[5, 3] = 16.31930543123136
 RODAS_C[5, 4] = -6.058818238834054
 RODAS_M = np.array([1.221224509226641, 6.019134481288629, 12.53708332932087, -0.687886036105895, 1.0, 1.0])
 RODAS_ORDER = 4.0
+# dense output (order 3) of the same method, Hairer & Wanner's RODAS code (coefficients D2j, D3j):
+# y(t + s h) = (1 - s) y0 + s (y1 + (1 - s) (sum_j D2j K_j + s sum_j D3j K_j)); outputs between
+# stops are interpolated, so the integrator stops only at events and at the end of the grid
+RODAS_D2 = np.array([10.12623508344586, -7.487995877610167, -34.80091861555747, -7.992771707568823,
+                     1.025137723295662, 0.0])
+RODAS_D3 = np.array([-0.6762803392801253, 6.087714651680015, 16.43084320892478, 24.76722511418386,
+                     -6.594389125716872, 0.0])
 
 # Status codes per patient (see engine/result.py for their messages)
 OK = 0
@@ -200,6 +209,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     fstage = np.zeros((n, B))
     tstage = np.zeros(B)
     ynew = np.zeros((n, B))
+    yint = np.zeros((n, B))
     err = np.zeros(B)
     inv_h = np.zeros(B)
     diag = np.zeros(B)
@@ -242,7 +252,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                 if out_i[b] >= T:
                     active[b] = False
                     continue
-                s = t_out[out_i[b]]
+                s = t_out[T - 1]  # outputs before it are interpolated (see step 5)
                 if ev_i[b] < n_ev[q] and ev_t[q, ev_i[b]] < s:
                     s = ev_t[q, ev_i[b]]
                 stop[b] = s
@@ -442,7 +452,22 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
             if err[b] <= 1.0 and not negative:
                 stats[0, q] += 1
                 hit = h_try[b] >= stop[b] - t[b]
-                t[b] = stop[b] if hit else t[b] + h_try[b]
+                t_new = stop[b] if hit else t[b] + h_try[b]
+                # outputs inside the step, from the dense output (one at t_new is recorded in step 1,
+                # after the events due then)
+                while out_i[b] < T and t_out[out_i[b]] < t_new:
+                    s = (t_out[out_i[b]] - t[b]) / (t_new - t[b])
+                    for i in range(n):
+                        c2 = 0.0
+                        c3 = 0.0
+                        for j in range(5):
+                            c2 += RODAS_D2[j] * K[j, i, b]
+                            c3 += RODAS_D3[j] * K[j, i, b]
+                        v = (1.0 - s) * y[i, b] + s * (ynew[i, b] + (1.0 - s) * (c2 + s * c3))
+                        yint[i, b] = v if v > 0.0 else 0.0
+                    _record(yint, p, b, q, t_out[out_i[b]], ys, obs, out_i[b], ybuf, pbuf, obuf, tbuf)
+                    out_i[b] += 1
+                t[b] = t_new
                 for i in range(n):
                     v = ynew[i, b]
                     y[i, b] = v if v > 0.0 else 0.0
