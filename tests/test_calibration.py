@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -202,6 +203,11 @@ def test_check_structure_and_cli(toy_trial, tmp_path):
         assert lo <= r["simulated"] <= hi
         assert r["within"] == (r["ci"][0] <= r["simulated"] <= r["ci"][1])
     assert res["within_ci"] == sum(r["within"] for r in res["rows"])
+    dyn = {r["arm"]: r for r in res["tumour_dynamics"]}
+    assert set(dyn) == {"io_chemo", "chemo"}
+    for r in dyn.values():  # the toy regimens have no published counterpart
+        assert r["patients"] > 0 and r["kg_per_week"] > 0 and 0 <= r["share_without_shrinkage"] <= 1
+        assert r["reference"] is None and r["trial_id"] == toy_trial
     runner = CliRunner()
     out = tmp_path / "check.json"
     cli = runner.invoke(app, ["calibrate", "check", "--model", "toy", "--parameter-set", "none", "--trials", toy_trial,
@@ -282,3 +288,19 @@ def test_pattern_search_descends_a_quadratic_within_budget():
     calls.clear()
     pattern_search(f, np.full(4, 0.5), lambda: 7 - len(calls))
     assert len(calls) == 7  # stops when the budget is spent
+
+
+def test_arm_dynamics_medians_and_published_reference():
+    from livermet.analysis.tumour_dynamics import arm_dynamics, time_to_growth_weeks
+
+    e = pd.DataFrame({"arm": ["d", "d", "d", "x"], "solver_ok": [True, True, False, True],
+                      "kg_per_week": [0.01, 0.03, 9.0, 0.02], "ks_per_week": [0.0, 0.04, 9.0, 0.05],
+                      "ttg_weeks": [0.0, 10.0, 9.0, 20.0]})
+    rows = {r["arm"]: r for r in arm_dynamics(e, {"d": "docetaxel_75_q3w", "x": "unknown_regimen"})}
+    d = rows["d"]
+    assert d["patients"] == 2 and d["kg_per_week"] == pytest.approx(0.02) and d["ttg_weeks"] == pytest.approx(5.0)
+    assert d["share_without_shrinkage"] == pytest.approx(0.5)  # the failed patient is left out
+    # Struemper 2025 docetaxel: kg 0.01822, ks 0.03566 per week -> TTG = ln(ks/kg)/(ks+kg), about 12.5 weeks
+    assert d["reference_ttg_weeks"] == pytest.approx(np.log(0.03566 / 0.01822) / (0.03566 + 0.01822))
+    assert 12 < d["reference_ttg_weeks"] < 13
+    assert rows["x"]["reference"] is None and time_to_growth_weeks(0.05, 0.01) == 0.0

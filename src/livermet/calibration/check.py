@@ -9,6 +9,10 @@ CI get the interval implied by their sample size (`ci_source: derived from n`).
 
 Liver vs no-liver contrasts: for every record that compares patients with and without liver
 metastasis, the simulated contrast must point the same way as the published one.
+
+Tumour dynamics (`tumour_dynamics`, not scored): per arm of the first cohort, the median Stein
+growth and shrinkage rates and time to growth that the OS link reads, beside the published typical
+values for the same treatment where one exists (analysis/tumour_dynamics.py).
 """
 
 from __future__ import annotations
@@ -81,6 +85,7 @@ def run_check(parameter_set: str | None = "default", *, trials: list[str] | None
               progress=None) -> dict:
     trials = trials or mapped_trials(exclude=("keynote189_natural_history",))
     rows: list[dict] = []
+    dynamics: list[dict] = []
     failures = 0
     simulated = 0
     for i, t in enumerate(trials):
@@ -89,6 +94,7 @@ def run_check(parameter_set: str | None = "default", *, trials: list[str] | None
         reps = [score_trial(t, {}, n, seed + r, model_name=model_name, parameter_set=parameter_set,
                             scheduler=scheduler) for r in range(replicates)]
         failures += sum(x.failures for x in reps)
+        dynamics += [{"trial_id": t, **d} for d in reps[0].dynamics]  # first cohort: a diagnostic, not scored
         simulated += n * replicates
         for j in range(len(reps[0].scored)):
             s = _combine([x.scored[j] for x in reps])
@@ -113,4 +119,4 @@ def run_check(parameter_set: str | None = "default", *, trials: list[str] | None
             "contrasts": con, "contrasts_right_direction": int(sum(c["right_direction"] for c in con)),
             "replicates": replicates, "patients_simulated": simulated, "solver_failures": failures,
             "parameter_set": parameter_set, "trials": trials,
-            "rows": [{k: r[k] for k in public} for r in rows]}
+            "rows": [{k: r[k] for k in public} for r in rows], "tumour_dynamics": dynamics}

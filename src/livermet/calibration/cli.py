@@ -163,6 +163,13 @@ def check_command(
                   f(r["simulated"]), f"{f(r['simulated_ci'][0])}-{f(r['simulated_ci'][1])}",
                   "yes" if r["within"] else "no")
     Console().print(t)
+    d = Table("trial", "arm", "kg /week", "ks /week", "TTG weeks", "no shrinkage", "published kg, ks, TTG")
+    for r in res["tumour_dynamics"]:
+        ref = (f"{f(r['reference_kg_per_week'])}, {f(r['reference_ks_per_week'])}, {f(r['reference_ttg_weeks'])} "
+               f"({r['reference_treatment']})" if r["reference"] else "-")
+        d.add_row(r["trial_id"], r["arm"], f(r["kg_per_week"]), f(r["ks_per_week"]), f(r["ttg_weeks"]),
+                  f(r["share_without_shrinkage"]), ref)
+    Console().print(d)
     console.print(f"{res['within_ci']} of {res['targets']} within CI ({100 * (res['fraction_within_ci'] or 0):.0f}%); "
                   f"liver vs no-liver contrasts in the right direction: {res['contrasts_right_direction']} of "
                   f"{len(res['contrasts'])}")

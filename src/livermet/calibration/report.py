@@ -99,6 +99,19 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                  _table(["target", "quantity", "published", "simulated", "right direction"],
                         [[c["target_id"], c["quantity"], _f(c["published"]), _f(c["simulated"]),
                           "yes" if c["right_direction"] else "no"] for c in check["contrasts"]])]
+        if check.get("tumour_dynamics"):
+            body += ["<h3>Tumour dynamics read by the OS link</h3>",
+                     "<p class='note'>Median Stein growth rate kg, shrinkage rate ks and time to growth per arm "
+                     "(first cohort), beside the typical values Struemper et al. 2025 published for the same "
+                     "treatment. Not calibration targets: they show where the simulated tumour dynamics, and "
+                     "hence the OS the link derives from them, depart from the source's patients.</p>",
+                     _table(["trial", "arm", "kg /week", "ks /week", "TTG weeks", "share without shrinkage",
+                             "published kg, ks, TTG"],
+                            [[r["trial_id"], r["arm"], _f(r["kg_per_week"]), _f(r["ks_per_week"]),
+                              _f(r["ttg_weeks"]), _f(r["share_without_shrinkage"], 2),
+                              (f"{_f(r['reference_kg_per_week'])}, {_f(r['reference_ks_per_week'])}, "
+                               f"{_f(r['reference_ttg_weeks'])} ({r['reference_treatment']})")
+                              if r["reference"] else "-"] for r in check["tumour_dynamics"]])]
     if pset:
         body += ["<h2>Fitted parameters</h2>",
                  f"<p>Parameter set <code>{html.escape(pset['id'])}</code> version {pset['version']} "
