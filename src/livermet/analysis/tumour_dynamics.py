@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..trial.survival_link import time_to_growth
+
 STRUEMPER = "Struemper et al. 2025 CPT:PSP 14:1006, typical arm values (nlmixr2lib Struemper_2025_tumorsize_OS_nsclc.R)"
 
 # regimen id -> (treatment in the source, typical kg, typical ks), both 1/week
@@ -29,8 +31,8 @@ NO_SHRINKAGE_KS = 1e-3
 
 
 def time_to_growth_weeks(kg: float, ks: float) -> float:
-    """TTG of the Stein model, (ln ks - ln kg) / (ks + kg), clipped at 0."""
-    return max((np.log(ks) - np.log(kg)) / (ks + kg), 0.0)
+    """TTG of the Stein model (weeks, for rates in 1/week), as the OS link computes it."""
+    return float(time_to_growth(np.asarray(kg), np.asarray(ks)))
 
 
 def _median(x: pd.Series) -> float | None:
