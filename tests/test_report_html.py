@@ -37,6 +37,10 @@ def test_report_is_self_contained(report):
     assert "target_t23" in page and "22.0" in page
     assert summary["report"] == str(path)
     assert {r["record"] for r in summary["published"]} == {"target_t23"}
+    # per-arm Stein kg, ks and TTG that the OS link reads (toy regimens: no published counterpart)
+    dyn = page[page.index("Tumour dynamics read by the OS link"):]
+    rows = re.findall(r"<tr><td>(io_chemo|chemo)</td><td>(\d+)</td><td>([0-9.]+)</td>", dyn)
+    assert {r[0] for r in rows} == {"io_chemo", "chemo"} and all(int(r[1]) > 0 for r in rows)
 
 
 @needs_chromium

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..analysis.survival import spider, waterfall
+from ..analysis.tumour_dynamics import arm_dynamics
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
@@ -199,6 +200,19 @@ padding:8px 12px} nav a{margin-right:12px}
 """
 
 
+def _dynamics_rows(results: dict[str, pd.DataFrame], protocol) -> list[list]:
+    def f(x, digits):  # no patient with a usable fit: a dash, not "not reached"
+        return "-" if x is None else _fmt(x, digits)
+
+    rows = []
+    for r in arm_dynamics(results["endpoints"], {a.id: a.regimen for a in protocol.arms}):
+        ref = (f"{f(r['reference_kg_per_week'], 4)}, {f(r['reference_ks_per_week'], 4)}, "
+               f"{f(r['reference_ttg_weeks'], 1)} ({r['reference_treatment']})" if r["reference"] else "-")
+        rows.append([r["arm"], r["patients"], f(r["kg_per_week"], 4), f(r["ks_per_week"], 4),
+                     f(r["ttg_weeks"], 1), f(r["share_without_shrinkage"], 2), ref])
+    return rows
+
+
 def render_report(summary: dict, results: dict[str, pd.DataFrame], protocol, manifest: dict,
                   link_table: list[dict] | None = None) -> str:
     arms = list(summary["arms"])
@@ -260,6 +274,12 @@ def render_report(summary: dict, results: dict[str, pd.DataFrame], protocol, man
         *[fig_html[f] for f in fig_html if f.startswith("km-")],
         "<h2>Subgroups</h2>", fig_html["forest"],
         "<h2>Tumour response</h2>", fig_html["waterfall"], fig_html["spider"],
+        "<h3>Tumour dynamics read by the OS link</h3>",
+        _table(["arm", "n", "kg /week", "ks /week", "TTG weeks", "share without shrinkage",
+                "published kg, ks, TTG (same treatment)"], _dynamics_rows(results, protocol)),
+        "<p class='note'>Medians of the Stein growth rate kg, shrinkage rate ks and time to growth that the OS "
+        "link fits to each patient's target-lesion sums up to progression; the published typical values "
+        "(Struemper et al. 2025) are shown where the arm gives the same treatment.</p>",
         "<h2>Example patients</h2>", fig_html["dynamics"],
         "<h2 id='protocol'>Protocol</h2>", f"<pre>{html.escape(protocol.to_yaml())}</pre>",
         "<h2 id='manifest'>Manifest</h2>",
