@@ -35,6 +35,14 @@ def time_to_growth_weeks(kg: float, ks: float) -> float:
     return float(time_to_growth(np.asarray(kg), np.asarray(ks)))
 
 
+def reference_label(row: dict, fmt) -> str:
+    """'kg, ks, TTG (treatment)' of a row of `arm_dynamics`, numbers through `fmt`; '-' without one."""
+    if not row["reference"]:
+        return "-"
+    return (f"{fmt(row['reference_kg_per_week'])}, {fmt(row['reference_ks_per_week'])}, "
+            f"{fmt(row['reference_ttg_weeks'])} ({row['reference_treatment']})")
+
+
 def _median(x: pd.Series) -> float | None:
     x = x.dropna()
     return float(np.median(x)) if len(x) else None

@@ -155,6 +155,8 @@ def check_command(
         return
     from rich.table import Table
 
+    from ..analysis.tumour_dynamics import reference_label
+
     t = Table("id", "trial", "endpoint", "observed", "95% CI", "simulated", "sim. interval", "within")
     f = lambda x: "-" if x is None else f"{x:.3g}"  # noqa: E731
     for r in res["rows"]:
@@ -165,10 +167,8 @@ def check_command(
     Console().print(t)
     d = Table("trial", "arm", "kg /week", "ks /week", "TTG weeks", "no shrinkage", "published kg, ks, TTG")
     for r in res["tumour_dynamics"]:
-        ref = (f"{f(r['reference_kg_per_week'])}, {f(r['reference_ks_per_week'])}, {f(r['reference_ttg_weeks'])} "
-               f"({r['reference_treatment']})" if r["reference"] else "-")
         d.add_row(r["trial_id"], r["arm"], f(r["kg_per_week"]), f(r["ks_per_week"]), f(r["ttg_weeks"]),
-                  f(r["share_without_shrinkage"]), ref)
+                  f(r["share_without_shrinkage"]), reference_label(r, f))
     Console().print(d)
     console.print(f"{res['within_ci']} of {res['targets']} within CI ({100 * (res['fraction_within_ci'] or 0):.0f}%); "
                   f"liver vs no-liver contrasts in the right direction: {res['contrasts_right_direction']} of "

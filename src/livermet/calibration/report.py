@@ -9,6 +9,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from ..analysis.tumour_dynamics import reference_label
 from ..report.html import CSS, _table
 
 
@@ -109,9 +110,7 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                              "published kg, ks, TTG"],
                             [[r["trial_id"], r["arm"], _f(r["kg_per_week"]), _f(r["ks_per_week"]),
                               _f(r["ttg_weeks"]), _f(r["share_without_shrinkage"], 2),
-                              (f"{_f(r['reference_kg_per_week'])}, {_f(r['reference_ks_per_week'])}, "
-                               f"{_f(r['reference_ttg_weeks'])} ({r['reference_treatment']})")
-                              if r["reference"] else "-"] for r in check["tumour_dynamics"]])]
+                              reference_label(r, _f)] for r in check["tumour_dynamics"]])]
     if pset:
         body += ["<h2>Fitted parameters</h2>",
                  f"<p>Parameter set <code>{html.escape(pset['id'])}</code> version {pset['version']} "

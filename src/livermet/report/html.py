@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..analysis.survival import spider, waterfall
-from ..analysis.tumour_dynamics import arm_dynamics
+from ..analysis.tumour_dynamics import arm_dynamics, reference_label
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
@@ -206,10 +206,9 @@ def _dynamics_rows(results: dict[str, pd.DataFrame], protocol) -> list[list]:
 
     rows = []
     for r in arm_dynamics(results["endpoints"], {a.id: a.regimen for a in protocol.arms}):
-        ref = (f"{f(r['reference_kg_per_week'], 4)}, {f(r['reference_ks_per_week'], 4)}, "
-               f"{f(r['reference_ttg_weeks'], 1)} ({r['reference_treatment']})" if r["reference"] else "-")
         rows.append([r["arm"], r["patients"], f(r["kg_per_week"], 4), f(r["ks_per_week"], 4),
-                     f(r["ttg_weeks"], 1), f(r["share_without_shrinkage"], 2), ref])
+                     f(r["ttg_weeks"], 1), f(r["share_without_shrinkage"], 2),
+                     reference_label(r, lambda x: f"{x:.3g}")])
     return rows
 
 
