@@ -238,3 +238,24 @@ def test_lesions_below_detection_grow_into_new_lesions(liver):
     assert seen[0, -1] - seen[0, 0] == pytest.approx(surfaced, abs=0.05)
     assert hidden[1, -1] == pytest.approx(3.0, abs=0.05)  # shrinking site: nothing matures
     assert seen[1, -1] <= seen[1, 0] + 1e-6
+
+
+def test_t_cell_killing_selects_the_escaped_subclone(liver):
+    """Checkpoint blockade of an antigenic primary: without an escaped subclone the T cells clear it; with
+    1% of cells invisible to them, the escaped share rises towards 1 and the lesion regrows after its nadir
+    (acquired resistance) instead of being cleared."""
+    d = liver.parameter_values()
+    base = {"antigenicity": 5.0, "hla_loss": 0.0, "C0_primary": 2e9}
+    arms = [{**base, "f_immune_escape": 0.0}, {**base, "f_immune_escape": 0.01}]
+    times = np.linspace(0, 720, 73)
+    res = simulate(liver, times, {k: [a.get(k, v) for a in arms] for k, v in d.items()},
+                   [set_value(0, "set_pd1_occupancy", 0.95)])
+    assert np.all(res.status == 0)
+    cells, fesc = res.species_values("C_primary"), res.species_values("fesc_primary")
+    assert np.all(fesc[0] == 0.0)
+    assert np.all((fesc[1] >= 0.01 - 1e-9) & (fesc[1] <= 1.0 + 1e-9)) and np.all(np.diff(fesc[1]) >= -1e-9)
+    assert fesc[1, -1] > 0.9
+    nadir = int(np.argmin(cells[1]))
+    assert cells[1, nadir] < 0.1 * cells[1, 0]  # the T cells did respond
+    assert 0 < nadir < len(times) - 1 and cells[1, -1] > 10 * cells[1, nadir]
+    assert cells[0, -1] < 1e-3 * cells[1, -1]

@@ -3,7 +3,10 @@ PD-1 signalling (blocked by pd1_occupancy), TGF-beta and the T-cell kill of canc
 
 Kill (QSPIO-TNBC Teff module, re-implemented):
   k_C_T * a C T/(K_T_C C + T + 1) * T/(T + K_T_Treg Treg + 1) * (1 - e_TGF H_TGF)(1 - e_PD1 H_PD1)(1 - H_MDSC)
-with a = antigenicity x (1 - HLA class I loss). Exhaustion by cancer cells k_Tcell T C/(C + T + 1) H_PD1 and by
+with a = antigenicity x (1 - HLA class I loss), acting on the recognised share (1 - f_esc) of the cancer cells.
+f_esc is the subclone that T cells cannot see at all (subclonal HLA loss, antigen loss); T-cell killing selects
+for it exactly as chemotherapy selects the resistant clone, so an immune response shrinks a lesion towards its
+escaped share and the lesion then regrows (acquired resistance) instead of being cleared. Exhaustion by cancer cells k_Tcell T C/(C + T + 1) H_PD1 and by
 Tregs k_Treg T Treg/(T + Treg + 1); recruitment q_T_in V T_blood C^2/(C^2 + Kc_rec).
 """
 
@@ -26,6 +29,7 @@ EV = {
     "treg_ctla4": ["s000_22_02", "s000_22_03"],
     "t_death": ["s000_22_01"],
     "icd": ["s001_43_10"],
+    "escape": ["s000_12_18", "s000_12_19"],
 }
 
 
@@ -56,6 +60,13 @@ def lesion_immunity_module(m: Model) -> None:
         hla = p("hla_loss", 0.1, "dimensionless", 0.0, 0.9, assumed(
             "fraction of antigen presentation lost by HLA class I loss of heterozygosity (present in about 40% of NSCLC); "
             "0-0.9"), normal(0.15))
+        fesc0 = p("f_immune_escape", 0.05, "dimensionless", 0.0, 0.9, cite(
+            "McGranahan et al. 2017 Cell 171:1259 (TRACERx)",
+            "10.1016/j.cell.2017.10.001",
+            note="HLA class I loss of heterozygosity in 40% of NSCLC, often subclonal and enriched in metastases, an "
+                 "immune escape under selection; the share of escaped cells per tumour is not reported: population "
+                 "value assumed (0.05 within 0-0.9) and left to calibration, log-SD 1.0 between patients"),
+            lognormal(1.0), "share of cancer cells that CD8 T cells cannot recognise at the start of treatment")
         recog = m.expression("recognition", antig * (1 - hla), "dimensionless",
                              "antigen recognition of cancer cells by CD8 T cells")
         # in percent, the unit of the clinical TPS covariate that trials set per patient
@@ -118,12 +129,19 @@ def lesion_immunity_module(m: Model) -> None:
             Htgf = m.expression(f"H_TGFb_{site}", hill(tgf * (1 - clip01(S("tgfbr_inhibition"))), tg50), "dimensionless",
                                 f"TGF-beta signalling in T cells after receptor inhibition, {site}")
             Hmdsc = S("H_MDSC_liver") if site == "liver" else 0
-            kill = m.expression(
-                f"kill_{site}",
-                kkill * recog * C * T / (KTC * C + T + one) * T / (T + KTreg * R + one)
+            fesc = m.species(f"fesc_{site}", "dimensionless", site, fesc0,
+                             f"share of the living cancer cells that CD8 T cells cannot recognise, {site}")
+            rate = m.expression(
+                f"kill_rate_{site}",
+                kkill * recog * T / (KTC * C + T + one) * T / (T + KTreg * R + one)
                 * (1 - etgf * Htgf) * (1 - ept * Hpd1) * (1 - Hmdsc),
-                "cell/day", f"cancer cells killed by CD8 T cells per day, {site}")
+                "1/day", f"CD8 T-cell kill rate of a recognised cancer cell, {site}")
+            kill = m.expression(f"kill_{site}", rate * (1 - fesc) * C, "cell/day",
+                                f"cancer cells killed by CD8 T cells per day, {site}")
             m.process(f"t_kill_{site}", kill, {C: -1, Cd: 1}, EV["kill"], "CD8 T-cell killing")
+            # the same two-clone selection as chemotherapy (lesions module): escaped cells are spared
+            m.process(f"t_escape_selection_{site}", rate * fesc * (1 - fesc), {fesc: 1}, EV["escape"],
+                      "T cells kill recognised cells only, so the escaped share rises under immune attack")
             presence = hill(C, Kc**0.5, 2)
             barrier = 1 - wvT * S(f"H_vegf_{site}")
             # dying cancer cells (after radiotherapy or chemotherapy) release danger signals and chemokines
