@@ -62,6 +62,16 @@ def test_stratified_cox_uses_strata(waltons):
     assert c["hr"] == pytest.approx(ref["exp(coef)"]) and c["stratified_by"] == ["stratum"]
 
 
+def test_cox_under_complete_separation_gives_no_hazard_ratio():
+    """Every patient of the small arm dies before any control patient: lifelines' estimate runs off to
+    about 1e8 with an unbounded interval; that is reported as no hazard ratio, not as a number."""
+    df = pd.DataFrame({"t": [1.0, 2, 3, 4, 10, 11, 12, 13, 14, 15], "e": [1] * 10, "arm": ["a"] * 4 + ["b"] * 6})
+    c = cox_hazard_ratio(df, "t", "e", "arm", "a", "b")
+    assert c["hr"] is None and c["hr_ci"] == [None, None] and c["n"] == 10
+    df.loc[4, "t"] = 2.5  # one control death among them: estimable again
+    assert 1 < cox_hazard_ratio(df, "t", "e", "arm", "a", "b")["hr"] < 1e3
+
+
 def test_exact_binomial_interval():
     # Clopper-Pearson: 0 of 10 -> upper 0.3085; 5 of 10 -> (0.1871, 0.8129)
     assert proportion(0, 10)["ci"][1] == pytest.approx(0.30850, abs=1e-4)

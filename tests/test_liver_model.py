@@ -32,7 +32,7 @@ def test_registered_and_validates_with_knowledge_ids(liver):
     assert "liver" in MODELS and "reference" in MODELS
     assert get_model("liver").hash() == liver.hash()
     liver.validate(known_statements=check_statement_ids)
-    assert 40 <= len(liver.species_) <= 70
+    assert 40 <= len(liver.species_) <= 80  # a size guard: the kernels compile for minutes already
     # every parameter has a source and a range holding its value; every process cites statements
     for p in liver.parameters_.values():
         assert p.source is not None and p.lower <= p.value <= p.upper, p.name
@@ -246,7 +246,7 @@ def test_t_cell_killing_selects_the_escaped_subclone(liver):
     (acquired resistance) instead of being cleared."""
     d = liver.parameter_values()
     base = {"antigenicity": 5.0, "hla_loss": 0.0, "C0_primary": 2e9}
-    arms = [{**base, "f_immune_escape": 0.0}, {**base, "f_immune_escape": 0.01}]
+    arms = [{**base, "f_immune_escape": 0.0}, {**base, "f_immune_escape": 0.01}]  # 0: the structure without it
     times = np.linspace(0, 720, 73)
     res = simulate(liver, times, {k: [a.get(k, v) for a in arms] for k, v in d.items()},
                    [set_value(0, "set_pd1_occupancy", 0.95)])

@@ -77,7 +77,12 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str, ex
     s = cph.summary.loc["treat"]
     lo_col = [c for c in s.index if c.startswith("exp(coef) lower")][0]
     hi_col = [c for c in s.index if c.startswith("exp(coef) upper")][0]
-    out.update({"hr": _f(s["exp(coef)"]), "hr_ci": [_f(s[lo_col]), _f(s[hi_col])], "p": _f(s["p"])})
+    lo, hi = _f(s[lo_col]), _f(s[hi_col])
+    if lo is None or hi is None or lo <= 0:
+        # complete separation (say every patient of one small arm has the event first): the estimate runs
+        # off to 0 or infinity with an unbounded interval, so there is no hazard ratio to report
+        return out
+    out.update({"hr": _f(s["exp(coef)"]), "hr_ci": [lo, hi], "p": _f(s["p"])})
     return out
 
 

@@ -60,12 +60,12 @@ def lesion_immunity_module(m: Model) -> None:
         hla = p("hla_loss", 0.1, "dimensionless", 0.0, 0.9, assumed(
             "fraction of antigen presentation lost by HLA class I loss of heterozygosity (present in about 40% of NSCLC); "
             "0-0.9"), normal(0.15))
-        fesc0 = p("f_immune_escape", 0.05, "dimensionless", 0.0, 0.9, cite(
+        fesc0 = p("f_immune_escape", 0.05, "dimensionless", 1e-5, 0.9, cite(
             "McGranahan et al. 2017 Cell 171:1259 (TRACERx)",
             "10.1016/j.cell.2017.10.001",
             note="HLA class I loss of heterozygosity in 40% of NSCLC, often subclonal and enriched in metastases, an "
                  "immune escape under selection; the share of escaped cells per tumour is not reported: population "
-                 "value assumed (0.05 within 0-0.9) and left to calibration, log-SD 1.0 between patients"),
+                 "value assumed (0.05 within 1e-5-0.9) and left to calibration, log-SD 1.0 between patients"),
             lognormal(1.0), "share of cancer cells that CD8 T cells cannot recognise at the start of treatment")
         recog = m.expression("recognition", antig * (1 - hla), "dimensionless",
                              "antigen recognition of cancer cells by CD8 T cells")
