@@ -6,8 +6,8 @@ Kill (QSPIO-TNBC Teff module, re-implemented):
 with a = antigenicity x (1 - HLA class I loss), acting on the recognised share (1 - f_esc) of the cancer cells.
 f_esc is the subclone that T cells cannot see at all (subclonal HLA loss, antigen loss); T-cell killing selects
 for it exactly as chemotherapy selects the resistant clone, so an immune response shrinks a lesion towards its
-escaped share and the lesion then regrows (acquired resistance) instead of being cleared. Exhaustion by cancer cells k_Tcell T C/(C + T + 1) H_PD1 and by
-Tregs k_Treg T Treg/(T + Treg + 1); recruitment q_T_in V T_blood C^2/(C^2 + Kc_rec).
+escaped share and the lesion then regrows (acquired resistance) instead of being cleared.
+Exhaustion by cancer cells k_Tcell T C/(C + T + 1) H_PD1 and by Tregs k_Treg T Treg/(T + Treg + 1); recruitment q_T_in V T_blood C^2/(C^2 + Kc_rec).
 """
 
 from __future__ import annotations
