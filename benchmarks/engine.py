@@ -6,7 +6,14 @@ numba runs all N in batches of --batch (memory bounded by the batch); roadrunner
 subset of --subset patients and their throughput is per patient. Accuracy is the relative error
 of every observable against a tight-tolerance libRoadRunner run of the subset.
 
+--work-precision adds a per-core work-precision study: numba on one thread (on the first --patients
+patients; errors on the subset) and libRoadRunner at each of --wp-tolerances (rtol = atol), and for
+each libRoadRunner tolerance the fastest numba tolerance that is at least as accurate (median and
+max relative error both no larger): the speed ratio at matched accuracy, the way solver benchmarks
+compare methods whose errors differ at the same nominal tolerance.
+
     python benchmarks/engine.py --patients 20000 --json
+    python benchmarks/engine.py --model liver --patients 1000 --work-precision --json
 """
 
 from __future__ import annotations
@@ -36,8 +43,40 @@ def _errors(res, ref, rows):
     return max(med), max(mx)  # the worst observable
 
 
+def work_precision(model, times, params, sub_params, ref, subset: int, tolerances: list[float]) -> dict:
+    """Per-core throughput and error of numba (1 thread) and libRoadRunner at each tolerance."""
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    rows = []
+    try:
+        for tol in tolerances:
+            res = simulate(model, times, params, keep_species=False, rtol=tol, atol=tol)
+            med, mx = _errors(res, ref, slice(0, subset))
+            rows.append({"backend": "numba", "tolerance": tol, "patients_per_s": len(params) / res.wall_s,
+                         "accepted_steps": float(res.stats["accepted_steps"].mean()),
+                         "median_rel_err": med, "max_rel_err": mx})
+    finally:
+        numba.set_num_threads(threads)
+    for tol in tolerances:
+        start = time.perf_counter()
+        res = simulate(model, times, sub_params, backend="roadrunner", keep_species=False, rtol=tol, atol=tol)
+        w = time.perf_counter() - start
+        med, mx = _errors(res, ref, slice(None))
+        rows.append({"backend": "roadrunner", "tolerance": tol, "patients_per_s": subset / w,
+                     "accepted_steps": None, "median_rel_err": med, "max_rel_err": mx})
+    matched = []
+    for rr in (r for r in rows if r["backend"] == "roadrunner"):
+        ok = [r for r in rows if r["backend"] == "numba" and r["median_rel_err"] <= rr["median_rel_err"]
+              and r["max_rel_err"] <= rr["max_rel_err"]]
+        best = max(ok, key=lambda r: r["patients_per_s"], default=None)
+        matched.append({"roadrunner_tolerance": rr["tolerance"],
+                        "numba_tolerance": best["tolerance"] if best else None,
+                        "speedup_per_core": best["patients_per_s"] / rr["patients_per_s"] if best else None})
+    return {"rows": rows, "matched": matched}
+
+
 def run(model_name: str, patients: int, days: float, subset: int, batch: int, rtol: float, atol: float,
-        seed: int, scaling: list[int]) -> dict:
+        seed: int, scaling: list[int], wp_tolerances: list[float] | None = None) -> dict:
     model = get_model(model_name)
     model.validate()
     times = np.linspace(0.0, days, int(days // 7) + 1)
@@ -84,6 +123,11 @@ def run(model_name: str, patients: int, days: float, subset: int, batch: int, rt
         res = simulate(model, times, params, keep_species=False, **tol)
         scale_rows.append({"patients": n, "wall_s": res.wall_s, "patients_per_s": n / res.wall_s})
 
+    wp = None
+    if wp_tolerances:
+        wp = work_precision(model, times, sample_parameters(model, np.arange(min(patients, batch)), seed),
+                            sub_params, ref, subset, wp_tolerances)
+
     rr = next(r for r in results if r["backend"] == "roadrunner")
     return {
         "model": model.name,
@@ -94,6 +138,7 @@ def run(model_name: str, patients: int, days: float, subset: int, batch: int, rt
         "results": results,
         "speedup_vs_roadrunner": results[0]["patients_per_s"] / rr["patients_per_s"],
         "scaling": scale_rows,
+        "work_precision": wp,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "batch": batch,
         "machine": f"{platform.machine()} {platform.processor() or ''} {numba.config.NUMBA_NUM_THREADS} cores".strip(),
@@ -111,9 +156,12 @@ def main(argv=None) -> None:
     ap.add_argument("--atol", type=float, default=1e-6)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--scaling", type=int, nargs="*", default=[1000, 4000, 16000])
+    ap.add_argument("--work-precision", action="store_true", help="add the per-core work-precision study")
+    ap.add_argument("--wp-tolerances", type=float, nargs="+", default=[1e-5, 3e-6, 1e-6, 1e-7])
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
     a = ap.parse_args(argv)
-    out = run(a.model, a.patients, a.days, min(a.subset, a.patients), a.batch, a.rtol, a.atol, a.seed, a.scaling)
+    out = run(a.model, a.patients, a.days, min(a.subset, a.patients), a.batch, a.rtol, a.atol, a.seed, a.scaling,
+              a.wp_tolerances if a.work_precision else None)
     if a.json:
         json.dump(out, sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -128,6 +176,14 @@ def main(argv=None) -> None:
     for s in out["scaling"]:
         print(f"scaling: {s['patients']:>7} patients {s['wall_s']:.2f} s ({s['patients_per_s']:.0f}/s)")
     print(f"peak RSS {out['peak_rss_mb']:.0f} MB with batch {out['batch']}")
+    if out["work_precision"]:
+        print("work-precision, one core each (rtol = atol):")
+        for r in out["work_precision"]["rows"]:
+            print(f"  {r['backend']:<11}{r['tolerance']:>8.0e}{r['patients_per_s']:>10.1f} pat/s"
+                  f"{r['median_rel_err']:>10.1e}{r['max_rel_err']:>10.1e}")
+        for m in out["work_precision"]["matched"]:
+            ratio = f"{m['speedup_per_core']:.1f}x" if m["speedup_per_core"] else "no numba tolerance as accurate"
+            print(f"  at the accuracy of libRoadRunner {m['roadrunner_tolerance']:.0e}: numba {m['numba_tolerance']}, {ratio}")
 
 
 if __name__ == "__main__":

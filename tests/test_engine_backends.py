@@ -56,7 +56,7 @@ def test_pk_matches_analytic_solution_with_repeated_doses(pk_model):
 
 def test_outputs_between_steps_come_from_the_dense_output(pk_model):
     """A finer output grid must not cost steps (outputs are interpolated, not stepped to), and the
-    interpolated values must keep the accuracy of the steps (order-3 dense output of RODAS4)."""
+    interpolated values must keep the accuracy of the steps (the dense output of the Rosenbrock method)."""
     coarse = simulate(pk_model, np.linspace(0, 730, 3), rtol=1e-6, atol=1e-9)
     fine_t = np.linspace(0, 730, 7301)  # 0.1-day grid, many outputs inside every step
     fine = simulate(pk_model, fine_t, rtol=1e-6, atol=1e-9)

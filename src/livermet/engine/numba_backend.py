@@ -1,4 +1,4 @@
-"""The default backend: generated numba kernels + batched RODAS4, cached on disk by model hash."""
+"""The default backend: generated numba kernels + batched Rodas5P, cached on disk by model hash."""
 
 from __future__ import annotations
 

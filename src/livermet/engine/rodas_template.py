@@ -1,13 +1,16 @@
-# Batched RODAS4 integrator, appended to a model's generated kernels (see codegen.py and
+# Batched Rosenbrock (Rodas5P) integrator, appended to a model's generated kernels (see codegen.py and
 # numba_backend.py); it calls the globals rhs_batch, jac_batch, dfdt_batch and obs_batch defined
 # there. It is kept as a real module so it can be read and linted; it is not imported directly.
 #
-# Method: RODAS4, the 6-stage, order 4(3), L-stable and stiffly accurate Rosenbrock method of
-# Hairer & Wanner, Solving Ordinary Differential Equations II (2nd ed., Springer 1996, sect. IV.7),
-# in the formulation G = I/(h*gamma) - J, G K_i = f(t + alpha_i h, y + sum_j A_ij K_j)
-# + sum_j (C_ij / h) K_j + gamma_i h df/dt; y1 = y + sum_j M_j K_j; error = K_6.
+# Method: Rodas5P, the 8-stage, order 5(4), L-stable and stiffly accurate Rosenbrock method of
+# Steinebach, BIT Numer. Math. 63:27 (2023, doi:10.1007/s10543-023-00967-x; coefficients as
+# published there and in OrdinaryDiffEq.jl), in the formulation of Hairer & Wanner, Solving
+# Ordinary Differential Equations II (2nd ed., Springer 1996, sect. IV.7): G = I/(h*gamma) - J,
+# G K_i = f(t + alpha_i h, y + sum_j A_ij K_j) + sum_j (C_ij / h) K_j + gamma_i h df/dt;
+# y1 = y + sum_j M_j K_j; error = K_8 (the difference to the embedded order-4 solution).
+# It replaced RODAS4 (6 stages, order 4(3)): at the benchmark tolerance it needs fewer steps.
 #
-# Outputs between events are taken from the method's dense output (see RODAS_D2).
+# Outputs between events are taken from the method's order-4 dense output (see RODAS_H).
 #
 # Patients are integrated in lockstep within a chunk (the patient index is the innermost array
 # axis), each with its own time, step size, event list and output pointer; accepted and rejected
@@ -16,46 +19,48 @@ import numpy as np  # noqa: F811 - also imported by the generated header
 import numba  # noqa: F811
 from numba import prange
 
-RODAS_ALPHA = np.array([0.0, 0.386, 0.21, 0.63, 1.0, 1.0])
-RODAS_GAMMA = np.array([0.25, -0.1043, 0.1035, -0.0362, 0.0, 0.0])
-RODAS_A = np.zeros((6, 6))
-RODAS_A[1, 0] = 1.544
-RODAS_A[2, 0] = 0.9466785280815826
-RODAS_A[2, 1] = 0.2557011698983284
-RODAS_A[3, 0] = 3.314825187068521
-RODAS_A[3, 1] = 2.896124015972201
-RODAS_A[3, 2] = 0.9986419139977817
-RODAS_A[4, 0] = 1.221224509226641
-RODAS_A[4, 1] = 6.019134481288629
-RODAS_A[4, 2] = 12.53708332932087
-RODAS_A[4, 3] = -0.687886036105895
-RODAS_A[5, 0:4] = RODAS_A[4, 0:4]
-RODAS_A[5, 4] = 1.0
-RODAS_C = np.zeros((6, 6))
-RODAS_C[1, 0] = -5.6688
-RODAS_C[2, 0] = -2.430093356833875
-RODAS_C[2, 1] = -0.2063599157091915
-RODAS_C[3, 0] = -0.1073529058151375
-RODAS_C[3, 1] = -9.594562251023355
-RODAS_C[3, 2] = -20.47028614809616
-RODAS_C[4, 0] = 7.496443313967647
-RODAS_C[4, 1] = -10.24680431464352
-RODAS_C[4, 2] = -33.99990352819905
-RODAS_C[4, 3] = 11.7089089320616
-RODAS_C[5, 0] = 8.083246795921522
-RODAS_C[5, 1] = -7.981132988064893
-RODAS_C[5, 2] = -31.52159432874371
-RODAS_C[5, 3] = 16.31930543123136
-RODAS_C[5, 4] = -6.058818238834054
-RODAS_M = np.array([1.221224509226641, 6.019134481288629, 12.53708332932087, -0.687886036105895, 1.0, 1.0])
-RODAS_ORDER = 4.0
-# dense output (order 3) of the same method, Hairer & Wanner's RODAS code (coefficients D2j, D3j):
-# y(t + s h) = (1 - s) y0 + s (y1 + (1 - s) (sum_j D2j K_j + s sum_j D3j K_j)); outputs between
-# stops are interpolated, so the integrator stops only at events and at the end of the grid
-RODAS_D2 = np.array([10.12623508344586, -7.487995877610167, -34.80091861555747, -7.992771707568823,
-                     1.025137723295662, 0.0])
-RODAS_D3 = np.array([-0.6762803392801253, 6.087714651680015, 16.43084320892478, 24.76722511418386,
-                     -6.594389125716872, 0.0])
+RODAS_S = 8  # stages
+RODAS_ALPHA = np.array([0.0, 0.6358126895828704, 0.4095798393397535, 0.9769306725060716, 0.4288403609558664,
+                        1.0, 1.0, 1.0])
+RODAS_GAMMA = np.array([0.21193756319429014, -0.42387512638858027, -0.3384627126235924, 1.8046452872882734,
+                        2.325825639765069, 0.0, 0.0, 0.0])
+RODAS_A = np.zeros((8, 8))
+RODAS_A[1, 0] = 3.0
+RODAS_A[2, :2] = [2.849394379747939, 0.45842242204463923]
+RODAS_A[3, :3] = [-6.954028509809101, 2.489845061869568, -10.358996098473584]
+RODAS_A[4, :4] = [2.8029986275628964, 0.5072464736228206, -0.3988312541770524, -0.04721187230404641]
+RODAS_A[5, :5] = [-7.502846399306121, 2.561846144803919, -11.627539656261098, -0.18268767659942256,
+                  0.030198172008377946]
+# the last stages are stiffly accurate: each starts where the previous one ended (+ K of that stage)
+RODAS_A[6, :5] = RODAS_A[5, :5]
+RODAS_A[6, 5] = 1.0
+RODAS_A[7, :6] = RODAS_A[6, :6]
+RODAS_A[7, 6] = 1.0
+RODAS_M = RODAS_A[7].copy()
+RODAS_M[7] = 1.0
+RODAS_C = np.zeros((8, 8))
+RODAS_C[1, 0] = -14.155112264123755
+RODAS_C[2, :2] = [-17.97296035885952, -2.859693295451294]
+RODAS_C[3, :3] = [147.12150275711716, -1.41221402718213, 71.68940251302358]
+RODAS_C[4, :4] = [165.43517024871676, -0.4592823456491126, 42.90938336958603, -5.961986721573306]
+RODAS_C[5, :5] = [24.854864614690072, -3.0009227002832186, 47.4931110020768, 5.5814197821558125,
+                  -0.6610691825249471]
+RODAS_C[6, :6] = [30.91273214028599, -3.1208243349937974, 77.79954646070892, 34.28646028294783,
+                  -19.097331116725623, -28.087943162872662]
+RODAS_C[7, :7] = [37.80277123390563, -3.2571969029072276, 112.26918849496327, 66.9347231244047,
+                  -40.06618937091002, -54.66780262877968, -9.48861652309627]
+RODAS_ORDER = 5.0  # exponent of the step-size controller: the error estimate is O(h^5)
+# dense output (order 4) of the same method (Steinebach 2023, coefficients h2j, h3j, h4j):
+# y(t + s h) = (1 - s) y0 + s (y1 + (1 - s) (H2.K + s (H3.K + s H4.K))); outputs between stops are
+# interpolated, so the integrator stops only at events and at the end of the grid
+RODAS_H = np.array([
+    [25.948786856663858, -2.5579724845846235, 10.433815404888879, -2.3679251022685204, 0.524948541321073,
+     1.1241088310450404, 0.4272876194431874, -0.17202221070155493],
+    [-9.91568850695171, -0.9689944594115154, 3.0438037242978453, -24.495224566215796, 20.176138334709044,
+     15.98066361424651, -6.789040303419874, -6.710236069923372],
+    [11.419903575922262, 2.8879645146136994, 72.92137995996029, 80.12511834622643, -52.072871366152654,
+     -59.78993625266729, -0.15582684282751913, 4.883087185713722],
+])
 
 # Status codes per patient (see engine/result.py for their messages)
 OK = 0
@@ -202,7 +207,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
     piv = np.zeros((n, B), dtype=np.int64)
     lower_nz = np.zeros((n, n), dtype=np.bool_)
     upper_nz = np.zeros((n, n), dtype=np.bool_)
-    K = np.zeros((6, n, B))
+    K = np.zeros((RODAS_S, n, B))
     f = np.zeros((n, B))
     dfdt = np.zeros((n, B))
     ystage = np.zeros((n, B))
@@ -360,8 +365,8 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                 else:
                     upper_nz[i, j] = nz
 
-        # 4. the six stages
-        for st in range(6):
+        # 4. the stages
+        for st in range(RODAS_S):
             if st == 0:
                 for i in range(n):
                     for b in range(B):
@@ -421,7 +426,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
             if not active[b]:
                 continue
             q = lane_q[b]
-            stats[2, q] += 6
+            stats[2, q] += RODAS_S
             if SPARSE_LU and lu_ok[b] != 0:  # noqa: F821
                 # W singular even with pivoting: retry with half the step (W grows more diagonal)
                 stats[1, q] += 1
@@ -438,7 +443,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
             negative = False
             for i in range(n):
                 acc = y[i, b]
-                for j in range(6):
+                for j in range(RODAS_S):
                     acc += RODAS_M[j] * K[j, i, b]
                 ynew[i, b] = acc
                 if not np.isfinite(acc):
@@ -446,7 +451,7 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                 scale = atol[i] + rtol * max(abs(y[i, b]), abs(acc))
                 if acc < -atol[i]:
                     negative = True
-                e = K[5, i, b] / scale
+                e = K[RODAS_S - 1, i, b] / scale
                 e2 += e * e
             err[b] = np.sqrt(e2 / n) if finite else np.inf
             if err[b] <= 1.0 and not negative:
@@ -460,10 +465,12 @@ def integrate_chunk(y0, p0, t0, t_out, ev_t, ev_kind, ev_idx, ev_val, n_ev,
                     for i in range(n):
                         c2 = 0.0
                         c3 = 0.0
-                        for j in range(5):
-                            c2 += RODAS_D2[j] * K[j, i, b]
-                            c3 += RODAS_D3[j] * K[j, i, b]
-                        v = (1.0 - s) * y[i, b] + s * (ynew[i, b] + (1.0 - s) * (c2 + s * c3))
+                        c4 = 0.0
+                        for j in range(RODAS_S):
+                            c2 += RODAS_H[0, j] * K[j, i, b]
+                            c3 += RODAS_H[1, j] * K[j, i, b]
+                            c4 += RODAS_H[2, j] * K[j, i, b]
+                        v = (1.0 - s) * y[i, b] + s * (ynew[i, b] + (1.0 - s) * (c2 + s * (c3 + s * c4)))
                         yint[i, b] = v if v > 0.0 else 0.0
                     _record(yint, p, b, q, t_out[out_i[b]], ys, obs, out_i[b], ybuf, pbuf, obuf, tbuf)
                     out_i[b] += 1
