@@ -76,7 +76,7 @@ def _body(targets: list[str], exprs: list[sp.Expr], printer: _KernelPrinter, ind
     for sym, value in powers.items():
         printer.symbol_map[sym] = str(sym)
         lines.append(f"{indent}{sym} = {printer.doprint(value)}")
-    temps, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("x_"), optimizations="basic")
+    temps, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("x_"), optimizations=None)
     for sym, sub in temps:
         printer.symbol_map[sym] = str(sym)
         lines.append(f"{indent}{sym} = {printer.doprint(sub)}")
