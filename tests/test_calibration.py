@@ -267,6 +267,22 @@ def test_trial_scoring_on_a_dask_cluster_equals_in_process(toy_trial):
     assert remote.nll == local.nll
 
 
+def test_precompile_builds_one_kernel_per_distinct_model(toy_trial):
+    from distributed import Client, LocalCluster
+
+    from livermet.engine.numba_backend import structure_hash
+    from livermet.trial.models import get_setup
+    from livermet.trial.protocol import load_protocol
+    from livermet.trial.runner import precompile
+
+    proto = load_protocol(toy_trial)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        keys = precompile([proto, proto], client, "toy")  # two trials giving the same regimens: one kernel
+    model = get_setup("toy").build_model(proto.regimen_ids())
+    assert keys == [structure_hash(model.equations())]
+
+
 def test_pattern_search_descends_a_quadratic_within_budget():
     from livermet.calibration.fit import pattern_search
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..trial.library import resolve
 from ..trial.protocol import load_protocol
+from ..trial.runner import precompile
 from .evaluate import score_trial
 from .objective import Scored, score
 from .targets import mapped_trials
@@ -84,10 +85,25 @@ def run_check(parameter_set: str | None = "default", *, trials: list[str] | None
               patients: int | None = None, seed: int = 1, model_name: str = "liver", scheduler=None,
               progress=None) -> dict:
     trials = trials or mapped_trials(exclude=("keynote189_natural_history",))
+    client = None
+    if isinstance(scheduler, str):  # one client for all trials: batches sized to its workers, kernels compiled first
+        from distributed import Client
+
+        scheduler = client = Client(scheduler)
+    try:
+        return _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress) -> dict:
     rows: list[dict] = []
     dynamics: list[dict] = []
     failures = 0
     simulated = 0
+    if scheduler is not None:
+        precompile([load_protocol(resolve(t)) for t in trials], scheduler, model_name)
     for i, t in enumerate(trials):
         protocol = load_protocol(resolve(t))
         n = int(patients or protocol.sample_size)

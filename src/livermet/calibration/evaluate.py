@@ -10,7 +10,7 @@ from ..analysis.trial_summary import analysis_table, compare_published
 from ..analysis.tumour_dynamics import arm_dynamics
 from ..trial.library import published_for, resolve
 from ..trial.protocol import Protocol, load_protocol
-from ..trial.runner import simulate_trial
+from ..trial.runner import precompile, simulate_trial
 from .objective import Scored, negative_log_likelihood, score
 
 
@@ -114,6 +114,8 @@ def evaluate(values: dict[str, float], trials: list[str], n_patients: int | dict
 
         scheduler = client = Client(scheduler)
     try:
+        if scheduler is not None:
+            precompile([load_protocol(resolve(t)) for t in trials], scheduler, kw.get("model_name", "liver"))
         for t in trials:
             n = n_patients.get(t) if isinstance(n_patients, dict) else n_patients
             ev.trials.append(score_trial(t, values, n, seed, published=(published or {}).get(t),

@@ -277,9 +277,40 @@ def simulate_trial(
     return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
 
 
+_COMPILED: dict[tuple, str] = {}  # (regimens, model) -> kernel hash, per process
+
+
+def compile_kernel(regimen_ids: tuple[str, ...], model_name: str = "liver") -> str:
+    """Compile (or load from the disk cache) the kernel of the model that gives these regimens, by
+    simulating one patient for a day; returns the kernel's structure hash."""
+    key = (tuple(regimen_ids), model_name)
+    if key in _COMPILED:
+        return _COMPILED[key]
+    from ..engine import simulate
+    from ..engine.numba_backend import structure_hash
+    from ..population import sample_parameters
+    from .models import get_setup
+
+    model = get_setup(model_name).build_model(list(regimen_ids))
+    simulate(model, np.array([0.0, 1.0]), sample_parameters(model, 1, seed=0), keep_species=False)
+    _COMPILED[key] = structure_hash(model.equations())
+    return _COMPILED[key]
+
+
+def precompile(protocols: list[Protocol], client, model_name: str = "liver") -> list[str]:
+    """Compile the kernels of several trials on a Dask cluster, one task per distinct model, before
+    their batches run: otherwise every worker given a batch of a new trial compiles that trial's kernel
+    itself (minutes each), whereas this way the workers compile different kernels at once and then
+    load the others' from the shared disk cache. Returns the kernel hashes."""
+    combos = list(dict.fromkeys(tuple(p.regimen_ids()) for p in protocols))
+    futures = [client.submit(compile_kernel, c, model_name, pure=False) for c in combos]
+    return client.gather(futures)
+
+
 def load_results(out: str | Path) -> dict[str, pd.DataFrame]:
     st = Store(out)
     return {name: st.read(name) for name in ("patients", "endpoints", "assessments", "events", "dynamics")}
 
 
-__all__ = ["RunError", "RunSummary", "load_results", "run_trial", "simulate_trial", "np"]
+__all__ = ["RunError", "RunSummary", "compile_kernel", "load_results", "precompile", "run_trial",
+           "simulate_trial", "np"]
