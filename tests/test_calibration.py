@@ -109,6 +109,22 @@ def test_parameter_set_apply_and_errors(tmp_path):
         apply_overrides(model, {"nope": 1.0})
 
 
+def test_parameter_set_and_overrides_set_the_os_link(tmp_path):
+    from livermet.trial.simulate import TrialContext, trial_link
+
+    pset = {"id": "toy_set", "version": 3, "model": "toy",
+            "parameters": {"os_link.untreated_shift": {"value": -0.4, "targets": ["T02", "T05"]}}}
+    path = write_parameter_set(tmp_path / "set.yaml", pset)
+    ctx = TrialContext({}, "toy", 1, parameter_set=str(path))
+    c = trial_link(ctx).untreated_shift
+    assert c.value == -0.4 and "T02, T05" in c.source and "toy_set v3" in c.source
+    assert trial_link(TrialContext({}, "toy", 1, parameter_set=str(path),
+                                   overrides=(("os_link.untreated_shift", -1.0),))).untreated_shift.value == -1.0
+    assert trial_link(TrialContext({}, "toy", 1, parameter_set="none")).untreated_shift.value == 0.0
+    with pytest.raises(ValueError, match="outside its plausible range"):
+        trial_link(TrialContext({}, "toy", 1, parameter_set="none", overrides=(("os_link.untreated_shift", 1.0),)))
+
+
 def test_bad_spec_names_field(tmp_path, toy_trial):
     p = tmp_path / "spec.yaml"
     p.write_text(yaml.safe_dump({"id": "x", "model": "toy", "parameters": [{"name": "a_growth", "lower": 0.01,
@@ -119,6 +135,12 @@ def test_bad_spec_names_field(tmp_path, toy_trial):
                                                                                  "upper": 0.01}])
     with pytest.raises(SpecError, match="leaves the model's plausible range"):
         run_calibration(spec, tmp_path / "run")
+    link_spec = spec.model_copy(update={"parameters": [
+        {"name": "os_link.untreated_shift", "lower": -3.0, "upper": 0.0, "scale": "linear"},
+        {"name": "os_link.intercept", "lower": 6.0, "upper": 7.0, "scale": "linear"}]})
+    with pytest.raises(SpecError, match=r"untreated_shift: range \[-3, 0\] leaves its plausible range.*"
+                                        r"os_link.intercept: not a fittable coefficient"):
+        run_calibration(CalibrationSpec.model_validate(link_spec.model_dump()), tmp_path / "run4")
     with pytest.raises(FileNotFoundError, match="neither a YAML file nor a library trial"):
         run_calibration(spec.model_copy(update={"trials": ["no_such_trial"]}), tmp_path / "run2")
     with pytest.raises(SpecError, match="field 'start': b_kill are not fitted"):

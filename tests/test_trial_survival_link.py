@@ -16,6 +16,7 @@ from livermet.trial.survival_link import (
     fit_stein,
     liver_target_sum,
     log_normal_mu,
+    split_link_values,
     time_to_growth,
 )
 
@@ -103,3 +104,28 @@ def test_liver_term_sees_only_the_liver_target_lesions():
     diameter = np.array([[30.0, 40.0], [30.0, 40.0], [np.nan, np.nan]])
     got = liver_target_sum(diameter, np.array([2, 0, 1]))
     assert got.tolist() == [[60.0, 80.0], [0.0, 0.0], [0.0, 0.0]]
+
+
+def test_untreated_shift_moves_only_untreated_patients():
+    link = dataclasses.replace(OSLink(), gompertz_a=Coefficient(0.0, "1/year", "test: no background mortality"))
+    link = link.with_values({"untreated_shift": -0.7}, "test")
+    inp = _inputs(4000, 0.002)
+    flag = np.arange(4000) % 2 == 0
+    inp.untreated = flag
+    out = draw_overall_survival(inp, seed=2, link=link)
+    treated, untreated = out["death_day"][~flag], out["death_day"][flag]
+    # an accelerated-failure-time shift: medians differ by exp(-0.7), within sampling error
+    assert np.median(untreated) / np.median(treated) == pytest.approx(np.exp(-0.7), rel=0.1)
+    assert np.all(out["os_mu"][~flag] == out["os_mu"][~flag][0])
+    # without the flag nobody moves
+    inp.untreated = None
+    assert np.allclose(draw_overall_survival(inp, seed=2, link=link)["os_mu"], out["os_mu"][~flag][0])
+
+
+def test_only_fittable_link_coefficients_within_range_can_be_set():
+    with pytest.raises(ValueError, match="os_link.intercept: not a fittable"):
+        OSLink().with_values({"intercept": 7.0}, "test")
+    with pytest.raises(ValueError, match=r"outside its plausible range \[-2, 0\]"):
+        OSLink().with_values({"untreated_shift": 0.5}, "test")
+    assert split_link_values({"k_fasl": 1.0, "os_link.untreated_shift": -0.5}) == (
+        {"k_fasl": 1.0}, {"untreated_shift": -0.5})

@@ -11,6 +11,7 @@ from ..analysis.tumour_dynamics import arm_dynamics
 from ..trial.library import published_for, resolve
 from ..trial.protocol import Protocol, load_protocol
 from ..trial.runner import precompile, simulate_trial
+from ..trial.survival_link import LINK_PREFIX
 from .objective import Scored, negative_log_likelihood, score
 
 
@@ -90,7 +91,7 @@ def score_trial(trial: str, values: dict[str, float], n_patients: int | None, se
     protocol = load_protocol(resolve(trial))
     n = int(n_patients or protocol.sample_size)
     # values may include parameters of drugs this trial does not give (a fit over several trials)
-    values = {k: v for k, v in values.items() if k in _parameter_names(trial, model_name)}
+    values = {k: v for k, v in values.items() if k in _parameter_names(trial, model_name) or k.startswith(LINK_PREFIX)}
     batch = 250
     if scheduler is not None and hasattr(scheduler, "scheduler_info"):  # a dask Client: one batch per worker
         batch = max(10, -(-n // max(1, len(scheduler.scheduler_info().get("workers", {})))))

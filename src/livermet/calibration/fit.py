@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
+from ..trial.survival_link import FITTABLE, LINK_PREFIX, OSLink
 from .evaluate import Evaluation, evaluate, model_of_trials
 from .targets import mapped_trials
 
@@ -110,6 +111,15 @@ def load_spec(name_or_file: str) -> CalibrationSpec:
 def check_spec_against_model(spec: CalibrationSpec, model) -> None:
     bad = []
     for p in spec.parameters:
+        if p.name.startswith(LINK_PREFIX):  # a coefficient of the OS link, not of the model
+            rng = FITTABLE.get(p.name[len(LINK_PREFIX):])
+            if rng is None:
+                bad.append(f"parameters.{p.name}: not a fittable coefficient of the OS link "
+                           f"({', '.join(LINK_PREFIX + k for k in FITTABLE)})")
+            elif p.lower < rng[0] or p.upper > rng[1]:
+                bad.append(f"parameters.{p.name}: range [{p.lower:g}, {p.upper:g}] leaves its plausible range "
+                           f"[{rng[0]:g}, {rng[1]:g}]")
+            continue
         mp = model.parameters_.get(p.name)
         if mp is None:
             bad.append(f"parameters.{p.name}: not a parameter of model {spec.model!r}")
@@ -118,6 +128,12 @@ def check_spec_against_model(spec: CalibrationSpec, model) -> None:
                        f"[{mp.lower:g}, {mp.upper:g}]")
     if bad:
         raise SpecError(f"calibration spec {spec.id}: " + "; ".join(bad))
+
+
+def _current_value(model, name: str) -> float:
+    if name.startswith(LINK_PREFIX):
+        return getattr(OSLink(), name[len(LINK_PREFIX):]).value
+    return model.parameters_[name].value
 
 
 def _key(values: dict[str, float]) -> str:
@@ -194,7 +210,7 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
     unknown = sorted(set(spec.start) - {p.name for p in spec.parameters})
     if unknown:
         raise SpecError(f"calibration spec {spec.id!r}, field 'start': {', '.join(unknown)} are not fitted parameters")
-    start = {p.name: min(max(spec.start.get(p.name, model.parameters_[p.name].value), p.lower), p.upper)
+    start = {p.name: min(max(spec.start.get(p.name, _current_value(model, p.name)), p.lower), p.upper)
              for p in spec.parameters}
     meta = {"spec_id": spec.id, "spec_hash": h, "trials": trials, "status": "running",
             "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}

@@ -34,7 +34,8 @@ def analyse_and_report(out: str | Path, protocol: Protocol, report: bool = True)
     if report:
         from ..report import write_report
 
-        path = write_report(out / "report.html", summary, results, protocol, manifest, OSLink().table())
+        path = write_report(out / "report.html", summary, results, protocol, manifest,
+                            manifest.get("os_link") or OSLink().table())
     lean["report"] = str(path) if path else None
     lean["results"] = str(out)
     (out / "summary.json").write_text(json.dumps(lean, indent=1, default=str), encoding="utf-8")

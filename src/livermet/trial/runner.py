@@ -22,9 +22,8 @@ import pandas as pd
 
 from .protocol import Protocol
 from .randomisation import enrol
-from .simulate import TrialContext, materialise, simulate_batch
+from .simulate import TrialContext, materialise, simulate_batch, trial_link
 from .store import Store
-from .survival_link import OSLink
 
 
 class RunError(RuntimeError):
@@ -135,7 +134,7 @@ def run_trial(
         "n_batches": n_batches,
         "status": "running",
         "arms": [{"id": a.id, "label": a.label, "regimen": a.regimen, "control": a.control} for a in proto.arms],
-        "os_link": OSLink().table(),
+        "os_link": trial_link(ctx).table(),
         "tables": ["patients", "endpoints", "assessments", "events", "dynamics"],
     }
     store.write_manifest(manifest)

@@ -27,7 +27,8 @@ from . import recist as R
 from .models import get_setup
 from .protocol import DAYS_PER_MONTH, Population, Protocol, parse_protocol
 from .randomisation import AE_STREAM, CROSSOVER_STREAM
-from .survival_link import OSInputs, OSLink, draw_overall_survival, liver_target_sum, sizes_until_progression
+from .survival_link import (LINK_PREFIX, OSInputs, OSLink, draw_overall_survival, liver_target_sum,
+                            sizes_until_progression, split_link_values)
 
 SITES = ("primary", "liver", "bone", "brain", "adrenal")
 ENDPOINT_COLUMNS = ("os_days", "os_event", "pfs_days", "pfs_event", "best_response", "responder", "disease_control",
@@ -79,8 +80,24 @@ def materialise(ctx: TrialContext):
     proto, setup, model, base = _CACHE[k]
     for n, v in base.items():
         model.parameters_[n].value = v
-    apply_overrides(model, dict(ctx.overrides))
+    apply_overrides(model, split_link_values(dict(ctx.overrides))[0])
     return proto, setup, model
+
+
+def trial_link(ctx: TrialContext) -> OSLink:
+    """The OS link of a context: the published coefficients, then the parameter set's, then the overrides'."""
+    from ..calibration.parameter_set import load_parameter_set, resolve_parameter_set
+
+    link = OSLink()
+    path = resolve_parameter_set(ctx.parameter_set, ctx.model_name)
+    if path is not None:
+        pset = load_parameter_set(path)
+        for name, entry in pset["parameters"].items():
+            if name.startswith(LINK_PREFIX):
+                link = link.with_values({name[len(LINK_PREFIX):]: entry["value"]}, (
+                    f"calibrated on {', '.join(entry['targets'])} (parameter set {pset['id']} v{pset['version']})"))
+    over = split_link_values(dict(ctx.overrides))[1]
+    return link.with_values(over, "override (calibration or sensitivity run)") if over else link
 
 
 def apply_overrides(model, overrides: dict[str, float]) -> None:
@@ -272,9 +289,9 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         total_protein=cohort["total_protein"].to_numpy(float),
         nlr=np.where(np.isfinite(base_nlr), base_nlr, cohort["nlr"].to_numpy(float)),
         tsb_mm=np.nan_to_num(full.sld[:, 0]), size_times=scan_days, size=size_scans, hazard_times=grid,
-        liver_sum_mm=liver_sum)
-    link = OSLink()
-    surv = draw_overall_survival(os_in, seed, link)
+        liver_sum_mm=liver_sum,
+        untreated=np.array([not regimens[r].agents() for r in cohort["regimen"]]))
+    surv = draw_overall_survival(os_in, seed, trial_link(ctx))
     death = surv["death_day"]
     censor = np.minimum(np.minimum(cohort["admin_censor_day"].to_numpy(float), cohort["dropout_day"].to_numpy(float)),
                         horizon)

@@ -19,13 +19,18 @@ The death hazard of a patient is
   source modelled, not of every liver lesion. Only the change from baseline enters, since the
   baseline size is already in TSb.
 - Background mortality: Gompertz h_bg(a) = A exp(B a) (assumed; see BACKGROUND).
+- Untreated patients: mu_i + s_untreated for patients given no anticancer therapy (best supportive
+  care). The link was fitted on treated trial patients (performance status 0-1, later lines of therapy
+  after progression); untreated patients differ in ways its covariates do not capture. s_untreated is
+  0 (the link as published) unless a parameter set calibrates it; it is the only link coefficient a
+  parameter set may set (`os_link.untreated_shift`).
 
 Each patient's death time solves H(t) = E with E ~ Exp(1) drawn from its own random stream.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import special
@@ -73,13 +78,40 @@ class OSLink:
         "assumed: Gompertz fit by eye to the US 2019 period life table (Arias & Xu 2022 NVSR 70:19): about 1.1% "
         "annual mortality at 60 doubling every 8.5 years; unverified approximation")
     gompertz_b: Coefficient = Coefficient(0.0815, "1/year of age", "assumed: ln 2 / 8.5 years (see gompertz_a)")
+    untreated_shift: Coefficient = Coefficient(
+        0.0, "log day", "assumed: 0, the link as published, which was fitted on treated patients only; plausible "
+        "range -2 to 0 (a median OS 1 to 7 times shorter without therapy); parameter sets may calibrate it")
     fit_window_days: Coefficient = Coefficient(
         364.0, "day", "assumed: Stein kg/ks fitted to the scans of the first 52 weeks (the on-study period of most "
         "patients in Struemper 2025), up to the first progression")
 
+    def with_values(self, values: dict[str, float], source: str) -> "OSLink":
+        """A copy with the fittable coefficients in `values` (names without the `os_link.` prefix)."""
+        bad = [f"os_link.{k}" for k in values if k not in FITTABLE]
+        if bad:
+            raise ValueError(f"{', '.join(bad)}: not a fittable coefficient of the OS link "
+                             f"(fittable: {', '.join('os_link.' + k for k in FITTABLE)})")
+        out = {}
+        for k, v in values.items():
+            lo, hi = FITTABLE[k]
+            if not lo <= float(v) <= hi:
+                raise ValueError(f"os_link.{k}={v!r} is outside its plausible range [{lo:g}, {hi:g}]")
+            out[k] = Coefficient(float(v), getattr(self, k).unit, source)
+        return replace(self, **out)
+
     def table(self) -> list[dict]:
         return [{"name": k, "value": v.value, "unit": v.unit, "source": v.source}
                 for k, v in self.__dict__.items() if isinstance(v, Coefficient)]
+
+
+LINK_PREFIX = "os_link."
+FITTABLE = {"untreated_shift": (-2.0, 0.0)}  # coefficients a parameter set may set, with their plausible ranges
+
+
+def split_link_values(values: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """(model parameter values, OS-link coefficient values without the prefix) of a mixed mapping."""
+    link = {k[len(LINK_PREFIX):]: v for k, v in values.items() if k.startswith(LINK_PREFIX)}
+    return {k: v for k, v in values.items() if not k.startswith(LINK_PREFIX)}, link
 
 
 # ----------------------------------------------------------------------------- Stein fit
@@ -169,6 +201,7 @@ class OSInputs:
     size: np.ndarray  # (P, T) tumour size used for the Stein fit (SLD, or a burden-equivalent size)
     hazard_times: np.ndarray  # days, grid of the cumulative hazard
     liver_sum_mm: np.ndarray  # (P, len(hazard_times)) sum of liver-lesion diameters
+    untreated: np.ndarray | None = None  # True for patients given no anticancer therapy
     extras: dict = field(default_factory=dict)
 
 
@@ -192,6 +225,8 @@ def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> 
     kg_w = np.where(np.isfinite(kg_w), kg_w, 0.0016 * DAYS_PER_WEEK)
     ttg_w = np.where(np.isfinite(ttg_w), ttg_w, link.ttg_ref.value)
     mu = log_normal_mu(link, kg_w, ttg_w, inp.tsb_mm, inp.albumin, inp.total_protein, inp.nlr)
+    if inp.untreated is not None:
+        mu = mu + link.untreated_shift.value * np.asarray(inp.untreated, dtype=float)
     sigma = np.exp(link.log_sigma.value)
     t = inp.hazard_times
     # cumulative hazard of the log-normal: -log S(t), S = 1 - Phi((ln t - mu)/sigma), via log_ndtr for accuracy
