@@ -141,3 +141,36 @@ def test_vectorised_over_patients_matches_one_by_one():
         one = R.assess(d[p], n[p], DAYS)
         assert one.best[0] == all_at_once.best[p]
         assert np.array_equal(one.response[0], all_at_once.response[p])
+
+
+def test_measurement_error_factors_are_per_patient_lognormal_and_off_at_zero():
+    rules = R.RecistRules(measurement_cv=0.05)
+    f = R.measurement_error_factors(np.arange(400), 12, 5, rules, seed=3, stream=15)
+    assert f.shape == (400, 12, 5, rules.max_per_organ)
+    assert np.std(np.log(f)) == pytest.approx(0.05, rel=0.03) and abs(np.mean(np.log(f))) < 0.002
+    # a patient's reads do not depend on who else is in the batch
+    again = R.measurement_error_factors(np.arange(400)[::-1], 12, 5, rules, seed=3, stream=15)
+    assert np.array_equal(again[::-1], f)
+    assert R.measurement_error_factors(np.arange(3), 12, 5, R.RecistRules(), seed=3, stream=15) is None
+
+
+def test_exact_reads_equal_no_measurement_error_and_noise_brings_progression_forward():
+    times = np.arange(0.0, 7 * 60, 42.0)
+    T = len(times)
+    # 2000 patients, two liver targets of 30 mm that shrink to 24 mm by week 12, then grow 1% a week
+    size = np.where(times <= 84, 30 - 6 * times / 84, 24 * 1.01 ** ((times - 84) / 7))
+    d = np.zeros((2000, T, 5))
+    d[:, :, 1] = size
+    n = np.zeros_like(d)
+    n[:, :, 1] = 2
+    exact = R.assess(d, n, times)
+    ones = np.ones((2000, T, 5, 2))
+    assert np.array_equal(R.assess(d, n, times, factors=ones).pd_index, exact.pd_index)
+    assert np.allclose(R.assess(d, n, times, factors=ones).sld, exact.sld)
+    f = R.measurement_error_factors(np.arange(2000), T, 5, R.RecistRules(measurement_cv=0.05), 1, 15)
+    noisy = R.assess(d, n, times, factors=f)
+    pd_day = lambda o: np.where(o.pd_index >= 0, times[np.maximum(o.pd_index, 0)], np.inf)  # noqa: E731
+    assert np.all(np.isfinite(pd_day(exact)))
+    # the nadir of noisy sums sits below the true nadir, so progression is called earlier on average
+    assert np.median(pd_day(noisy)) < np.median(pd_day(exact))
+    assert 0.0 < np.mean(pd_day(noisy) < pd_day(exact)) < 1.0

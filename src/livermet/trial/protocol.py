@@ -204,6 +204,11 @@ class Recist(_Strict):
     confirmation: bool = True
     confirmation_min_days: float = Field(28.0, ge=0)
     sd_min_days: float = Field(42.0, ge=0)
+    measurement_cv: float = Field(
+        0.05, ge=0, le=0.5, description="measurement error of a target-lesion diameter (log-normal, per lesion and "
+        "scan): 0.05 from Oxnard et al. 2011 J Clin Oncol 29:3114 (NSCLC lesions measured on two CT scans taken "
+        "minutes apart: 84% of the changes within +/-10%, i.e. a difference SD of about 7%, 5% per measurement; "
+        "the same reader, side by side, so a lower bound for trial reads); 0 measures exactly")
 
 
 class Endpoints(_Strict):

@@ -22,6 +22,7 @@ RANDOMISATION_STREAM = 14
 DROPOUT_STREAM = 11
 CROSSOVER_STREAM = 12
 AE_STREAM = 13
+RECIST_STREAM = 15  # measurement error of the target lesions (recist.measurement_error_factors)
 
 
 def subgroup_value(cov: pd.DataFrame, name: str) -> pd.Series:

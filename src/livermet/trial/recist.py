@@ -18,6 +18,10 @@ Pure functions on arrays, vectorised over patients. Inputs per patient and asses
 - Best overall response: CR/PR must be confirmed by a second assessment >= `confirmation_min_days`
   later (when confirmation is on); SD needs an assessment at >= `sd_min_days`; only assessments up
   to the first PD count.
+- Measurement error (optional `factors`): each target lesion's recorded diameter at a scan is its
+  true diameter times a log-normal factor of its own (`measurement_error_factors`), as a reader
+  re-measuring the same lesion on a repeat CT does not get the same number. Because the nadir is the
+  smallest of noisy sums, noise makes progression come earlier than the true diameters say.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class RecistRules:
     confirmation: bool = True
     confirmation_min_days: float = 28.0
     sd_min_days: float = 42.0
+    measurement_cv: float = 0.0  # see Recist.measurement_cv in protocol.py for the protocol default
 
     @classmethod
     def from_protocol(cls, recist) -> "RecistRules":
@@ -78,10 +83,27 @@ def recorded_diameters(diameter, rules: RecistRules = RecistRules()) -> np.ndarr
     return np.where(d < rules.disappeared_below_mm, 0.0, d)
 
 
-def sum_of_diameters(diameter, targets, rules: RecistRules = RecistRules()) -> np.ndarray:
-    """(patients, times) sum of the target-lesion diameters."""
-    d = recorded_diameters(diameter, rules)
-    return np.einsum("pts,ps->pt", d, np.atleast_2d(targets).astype(float))
+def sum_of_diameters(diameter, targets, rules: RecistRules = RecistRules(), factors=None) -> np.ndarray:
+    """(patients, times) sum of the target-lesion diameters; `factors` (patients, times, sites, k >=
+    max_per_organ): measurement-error factor of the j-th target lesion of each site (None: exact)."""
+    targets = np.atleast_2d(targets)
+    if factors is None:
+        return np.einsum("pts,ps->pt", recorded_diameters(diameter, rules), targets.astype(float))
+    d = _as3d(diameter)[..., None] * factors
+    rec = np.where(d < rules.disappeared_below_mm, 0.0, d)
+    used = np.arange(factors.shape[3])[None, None, :] < targets[:, :, None]  # (P, S, k)
+    return np.einsum("ptsk,psk->pt", rec, used.astype(float))
+
+
+def measurement_error_factors(patient_ids, n_times: int, n_sites: int, rules: RecistRules, seed: int,
+                              stream: int) -> np.ndarray | None:
+    """(patients, times, sites, max_per_organ) log-normal factors exp(cv z), one per target lesion and
+    scan, each patient from its own random stream (None when `rules.measurement_cv` is 0)."""
+    if rules.measurement_cv <= 0:
+        return None
+    shape = (n_times, n_sites, rules.max_per_organ)
+    z = np.stack([np.random.default_rng([int(seed), int(p), stream]).standard_normal(shape) for p in patient_ids])
+    return np.exp(rules.measurement_cv * z)
 
 
 def new_lesions(diameter, n_lesions, rules: RecistRules = RecistRules()) -> np.ndarray:
@@ -178,14 +200,15 @@ def best_overall_response(response, times, rules: RecistRules = RecistRules()):
     return best, pd_idx, resp_idx
 
 
-def assess(diameter, n_lesions, times, rules: RecistRules = RecistRules()) -> RecistOutcome:
-    """RECIST 1.1 for every patient from (patients, times, sites) diameters and lesion counts."""
+def assess(diameter, n_lesions, times, rules: RecistRules = RecistRules(), factors=None) -> RecistOutcome:
+    """RECIST 1.1 for every patient from (patients, times, sites) diameters and lesion counts;
+    `factors`: measurement error of the target lesions (see `measurement_error_factors`)."""
     d, n = _as3d(diameter), _as3d(n_lesions)
     times = np.asarray(times, dtype=float)
     if d.shape[1] != len(times):
         raise ValueError(f"{d.shape[1]} time points of diameters for {len(times)} assessment times")
     targets = select_targets(d[:, 0, :], n[:, 0, :], rules)
-    sld = sum_of_diameters(d, targets, rules)
+    sld = sum_of_diameters(d, targets, rules, factors)
     new = new_lesions(d, n, rules)
     rec = recorded_diameters(d, rules)
     gone = np.all(rec == 0.0, axis=2)

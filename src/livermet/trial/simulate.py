@@ -26,7 +26,7 @@ from ..engine import simulate
 from . import recist as R
 from .models import get_setup
 from .protocol import DAYS_PER_MONTH, Population, Protocol, parse_protocol
-from .randomisation import AE_STREAM, CROSSOVER_STREAM
+from .randomisation import AE_STREAM, CROSSOVER_STREAM, RECIST_STREAM
 from .survival_link import (LINK_PREFIX, OSInputs, OSLink, draw_overall_survival, liver_target_sum,
                             sizes_until_progression, split_link_values)
 
@@ -219,11 +219,13 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     status = res.status.copy()
     messages = list(res.messages)
     rules = R.RecistRules.from_protocol(proto.recist)
+    # the same reads for the first pass (when to stop treatment) and the final one
+    factors = R.measurement_error_factors(ids, len(scan_days), len(SITES), rules, seed, RECIST_STREAM)
 
     def recist_of(o):
         d = np.stack([o[f"diameter_{s}"][:, scan_idx] for s in SITES], axis=2)
         n = np.stack([o[f"n_lesions_{s}"][:, scan_idx] for s in SITES], axis=2)
-        return R.assess(d, n, scan_days, rules)
+        return R.assess(d, n, scan_days, rules, factors)
 
     first = recist_of(obs)
     pd_day = np.where(first.pd_index >= 0, scan_days[np.maximum(first.pd_index, 0)], np.inf)

@@ -126,6 +126,10 @@ class ToyRegimen:
     def build_model(self, factory) -> Model:
         return factory()
 
+    def agents(self) -> list[str]:
+        return [name for name, mg in (("toy_chemo", self.chemo_mg * self.chemo_cycles), ("toy_anti_pd1", self.io_mg))
+                if mg > 0]
+
     def events(self, model: Model, covariates: dict, start_day: float, horizon_days: float,
                progression_day: float | None = None) -> list[Event]:
         stop = horizon_days if progression_day is None else min(horizon_days, progression_day)
