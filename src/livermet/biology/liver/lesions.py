@@ -75,7 +75,9 @@ def lesions_module(m: Model) -> None:
             "share of the chemo-sensitive cells that a tumour progressing after first-line platinum chemotherapy has "
             "turned resistant (selection during first-line therapy; second-line docetaxel responds in about a tenth of "
             "patients against about a third for first-line platinum doublets); left to calibration on the "
-            "second-line docetaxel arms; 0-0.95"), desc="acquired chemo-resistance after an earlier line")
+            "second-line docetaxel arms; 0-0.95. Between-patient SD 0.2 (assumed): how much resistance the first line "
+            "selected differs between patients, so that a minority of pretreated tumours stay largely sensitive, as "
+            "docetaxel's responders show"), normal(0.2), desc="acquired chemo-resistance after an earlier line")
         whgf = p("w_hgf_tki", 0.5, "dimensionless", 0.0, 4.0, cite(
             "Yano et al. 2008 Cancer Res 68:9479; Yamada et al. 2010 Clin Cancer Res 16:174",
             note="HGF restores PI3K/Akt signalling through MET and makes EGFR-mutant cells tolerate gefitinib and "
