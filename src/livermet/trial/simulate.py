@@ -15,9 +15,11 @@ Steps per batch:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -84,18 +86,26 @@ def materialise(ctx: TrialContext):
     return proto, setup, model
 
 
-def trial_link(ctx: TrialContext) -> OSLink:
-    """The OS link of a context: the published coefficients, then the parameter set's, then the overrides'."""
-    from ..calibration.parameter_set import load_parameter_set, resolve_parameter_set
+@functools.lru_cache(maxsize=8)
+def _parameter_set_link(path: str, _mtime: float) -> OSLink:
+    """The OS link with a parameter set's coefficients (cached per file version: it runs for every batch)."""
+    from ..calibration.parameter_set import load_parameter_set
 
     link = OSLink()
+    pset = load_parameter_set(path)
+    for name, entry in pset["parameters"].items():
+        if name.startswith(LINK_PREFIX):
+            link = link.with_values({name[len(LINK_PREFIX):]: entry["value"]}, (
+                f"calibrated on {', '.join(entry['targets'])} (parameter set {pset['id']} v{pset['version']})"))
+    return link
+
+
+def trial_link(ctx: TrialContext) -> OSLink:
+    """The OS link of a context: the published coefficients, then the parameter set's, then the overrides'."""
+    from ..calibration.parameter_set import resolve_parameter_set
+
     path = resolve_parameter_set(ctx.parameter_set, ctx.model_name)
-    if path is not None:
-        pset = load_parameter_set(path)
-        for name, entry in pset["parameters"].items():
-            if name.startswith(LINK_PREFIX):
-                link = link.with_values({name[len(LINK_PREFIX):]: entry["value"]}, (
-                    f"calibrated on {', '.join(entry['targets'])} (parameter set {pset['id']} v{pset['version']})"))
+    link = OSLink() if path is None else _parameter_set_link(str(path), Path(path).stat().st_mtime)
     over = split_link_values(dict(ctx.overrides))[1]
     return link.with_values(over, "override (calibration or sensitivity run)") if over else link
 

@@ -47,6 +47,10 @@ STRUEMPER = "Struemper et al. 2025 CPT:PSP 14:1006 (nlmixr2lib Struemper_2025_tu
 KERIOUI = "Kerioui et al. 2021 ESMO Open 6:100317 (organ-specific lesion dynamics, IMvigor211): +12% per +10 mm liver"
 
 
+LINK_PREFIX = "os_link."
+FITTABLE = {"untreated_shift": (-2.0, 0.0)}  # coefficients a parameter set may set, with their plausible ranges
+
+
 @dataclass(frozen=True)
 class Coefficient:
     value: float
@@ -87,25 +91,21 @@ class OSLink:
 
     def with_values(self, values: dict[str, float], source: str) -> "OSLink":
         """A copy with the fittable coefficients in `values` (names without the `os_link.` prefix)."""
-        bad = [f"os_link.{k}" for k in values if k not in FITTABLE]
+        bad = [LINK_PREFIX + k for k in values if k not in FITTABLE]
         if bad:
             raise ValueError(f"{', '.join(bad)}: not a fittable coefficient of the OS link "
-                             f"(fittable: {', '.join('os_link.' + k for k in FITTABLE)})")
+                             f"(fittable: {', '.join(LINK_PREFIX + k for k in FITTABLE)})")
         out = {}
         for k, v in values.items():
             lo, hi = FITTABLE[k]
             if not lo <= float(v) <= hi:
-                raise ValueError(f"os_link.{k}={v!r} is outside its plausible range [{lo:g}, {hi:g}]")
+                raise ValueError(f"{LINK_PREFIX}{k}={v!r} is outside its plausible range [{lo:g}, {hi:g}]")
             out[k] = Coefficient(float(v), getattr(self, k).unit, source)
         return replace(self, **out)
 
     def table(self) -> list[dict]:
         return [{"name": k, "value": v.value, "unit": v.unit, "source": v.source}
                 for k, v in self.__dict__.items() if isinstance(v, Coefficient)]
-
-
-LINK_PREFIX = "os_link."
-FITTABLE = {"untreated_shift": (-2.0, 0.0)}  # coefficients a parameter set may set, with their plausible ranges
 
 
 def split_link_values(values: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
