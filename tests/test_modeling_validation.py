@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from livermet.modeling import Model, ModelValidationError, assumed, calibrated, cite, lognormal
+from livermet.modeling import Model, ModelValidationError, assumed, calibrated, cite, logitnormal, lognormal
 
 SRC = cite("test source")
 
@@ -109,6 +109,12 @@ def test_parameter_outside_its_range_and_bad_variability():
     msg = _problems(m)
     assert "parameter 'q': value 5.0 outside its plausible range [0.5, 2.0]" in msg
     assert "parameter 'w': lognormal variability needs a positive lower bound" in msg
+
+
+def test_logitnormal_needs_a_value_strictly_inside_its_range():
+    m, X, _ = _base()
+    m.parameter("f", 0.0, "dimensionless", 0.0, 1.0, SRC, logitnormal(1.0))
+    assert "parameter 'f': logitnormal variability needs lower < value < upper" in _problems(m)
 
 
 def test_unknown_unit():

@@ -122,6 +122,20 @@ def test_untreated_shift_moves_only_untreated_patients():
     assert np.allclose(draw_overall_survival(inp, seed=2, link=link)["os_mu"], out["os_mu"][~flag][0])
 
 
+def test_treated_shift_moves_only_treated_patients():
+    link = dataclasses.replace(OSLink(), gompertz_a=Coefficient(0.0, "1/year", "test: no background mortality"))
+    base = draw_overall_survival(_inputs(2000, 0.002), seed=3, link=link)
+    shifted = link.with_values({"treated_shift": 0.4}, "test")
+    inp = _inputs(2000, 0.002)
+    flag = np.arange(2000) % 2 == 0
+    inp.untreated = flag
+    out = draw_overall_survival(inp, seed=3, link=shifted)
+    assert np.allclose(out["os_mu"][~flag], base["os_mu"][~flag] + 0.4)
+    assert np.allclose(out["os_mu"][flag], base["os_mu"][flag])
+    # no flags: every patient counts as treated
+    assert np.allclose(draw_overall_survival(_inputs(2000, 0.002), seed=3, link=shifted)["os_mu"], base["os_mu"] + 0.4)
+
+
 def test_only_fittable_link_coefficients_within_range_can_be_set():
     with pytest.raises(ValueError, match="os_link.intercept: not a fittable"):
         OSLink().with_values({"intercept": 7.0}, "test")

@@ -4,6 +4,7 @@ from .components import (
     Event,
     Variability,
     dose,
+    logitnormal,
     loguniform,
     lognormal,
     normal,
@@ -17,6 +18,6 @@ from .units import UnitError
 
 __all__ = [
     "TIME", "Assumed", "Calibrated", "Citation", "Equations", "Event", "Model", "ModelValidationError",
-    "UnitError", "Variability", "assumed", "calibrated", "cite", "dose", "loguniform", "lognormal",
+    "UnitError", "Variability", "assumed", "calibrated", "cite", "dose", "logitnormal", "loguniform", "lognormal",
     "normal", "scale_value", "set_value", "uniform",
 ]

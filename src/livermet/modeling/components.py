@@ -11,6 +11,7 @@ from typing import Literal
 
 import numpy as np
 import sympy as sp
+from scipy import special
 
 from .sources import Source
 
@@ -20,11 +21,14 @@ class Variability:
     """Between-patient variability of a parameter, used when sampling virtual patients.
 
     lognormal: median = the parameter value, `sigma` the sd of log(value);
-    normal: mean = value, `sigma` the sd; uniform / loguniform: over [lower, upper] of the parameter.
+    normal: mean = value, `sigma` the sd; uniform / loguniform: over [lower, upper] of the parameter;
+    logitnormal: for a share bounded by [lower, upper], the value's position u in that range has
+    logit(u) normal with median logit(u of the parameter value) and sd `sigma` (skewed towards the
+    nearer bound, never outside the range: fit for fractions such as a resistant clone's share).
     Samples are clipped to the parameter's plausible range.
     """
 
-    kind: Literal["fixed", "lognormal", "normal", "uniform", "loguniform"] = "fixed"
+    kind: Literal["fixed", "lognormal", "normal", "uniform", "loguniform", "logitnormal"] = "fixed"
     sigma: float = 0.0
 
     def sample(self, value: float, lower: float, upper: float, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -38,6 +42,9 @@ class Variability:
             out = rng.uniform(lower, upper, n)
         elif self.kind == "loguniform":
             out = np.exp(rng.uniform(np.log(lower), np.log(upper), n))
+        elif self.kind == "logitnormal":
+            u = (value - lower) / (upper - lower)
+            out = lower + (upper - lower) * special.expit(special.logit(u) + self.sigma * rng.standard_normal(n))
         else:  # pragma: no cover - guarded by Literal and validation
             raise ValueError(f"unknown variability kind {self.kind!r}")
         return np.clip(out, lower, upper)
@@ -52,6 +59,10 @@ def lognormal(sigma: float) -> Variability:
 
 def normal(sd: float) -> Variability:
     return Variability("normal", sd)
+
+
+def logitnormal(sigma: float) -> Variability:
+    return Variability("logitnormal", sigma)
 
 
 def uniform() -> Variability:

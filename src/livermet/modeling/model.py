@@ -278,7 +278,10 @@ class Model:
                 out.append(f"{where}: value {p.value} outside its plausible range [{p.lower}, {p.upper}]")
             if p.variability.kind in ("lognormal", "loguniform") and p.lower <= 0:
                 out.append(f"{where}: {p.variability.kind} variability needs a positive lower bound")
-            if p.variability.kind in ("lognormal", "normal") and p.variability.sigma <= 0:
+            if p.variability.kind == "logitnormal" and not (p.lower < p.value < p.upper):
+                out.append(f"{where}: logitnormal variability needs lower < value < upper "
+                           f"(got {p.lower} <= {p.value} <= {p.upper})")
+            if p.variability.kind in ("lognormal", "normal", "logitnormal") and p.variability.sigma <= 0:
                 out.append(f"{where}: {p.variability.kind} variability needs sigma > 0")
         return out
 

@@ -21,9 +21,14 @@ The death hazard of a patient is
 - Background mortality: Gompertz h_bg(a) = A exp(B a) (assumed; see BACKGROUND).
 - Untreated patients: mu_i + s_untreated for patients given no anticancer therapy (best supportive
   care). The link was fitted on treated trial patients (performance status 0-1, later lines of therapy
-  after progression); untreated patients differ in ways its covariates do not capture. s_untreated is
-  0 (the link as published) unless a parameter set calibrates it; it is the only link coefficient a
-  parameter set may set (`os_link.untreated_shift`).
+  after progression); untreated patients differ in ways its covariates do not capture.
+- Treated patients: mu_i + s_treated. The link's intercept belongs to the 7 GSK trials it was fitted
+  on; trials of other eras, lines and post-progression care (crossover to immunotherapy) differ in
+  survival at the same tumour dynamics. One shift for every treated patient of every trial sets that
+  level; it cannot make one arm live longer than another, so hazard ratios stay with the model.
+  s_untreated and s_treated are 0 (the link as published) unless a parameter set calibrates them; they
+  are the only link coefficients a parameter set may set (`os_link.untreated_shift`,
+  `os_link.treated_shift`).
 
 Each patient's death time solves H(t) = E with E ~ Exp(1) drawn from its own random stream.
 """
@@ -48,7 +53,7 @@ KERIOUI = "Kerioui et al. 2021 ESMO Open 6:100317 (organ-specific lesion dynamic
 
 
 LINK_PREFIX = "os_link."
-FITTABLE = {"untreated_shift": (-2.0, 0.0)}  # coefficients a parameter set may set, with their plausible ranges
+FITTABLE = {"untreated_shift": (-2.0, 0.0), "treated_shift": (-1.0, 1.0)}  # coefficients a parameter set may set, with their plausible ranges
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,9 @@ class OSLink:
     untreated_shift: Coefficient = Coefficient(
         0.0, "log day", "assumed: 0, the link as published, which was fitted on treated patients only; plausible "
         "range -2 to 0 (a median OS 1 to 7 times shorter without therapy); parameter sets may calibrate it")
+    treated_shift: Coefficient = Coefficient(
+        0.0, "log day", "assumed: 0, the link as published (fitted on 7 GSK NSCLC trials); plausible range -1 to 1 "
+        "(a median OS up to 2.7 times shorter or longer at the same tumour dynamics); parameter sets may calibrate it")
     fit_window_days: Coefficient = Coefficient(
         364.0, "day", "assumed: Stein kg/ks fitted to the scans of the first 52 weeks (the on-study period of most "
         "patients in Struemper 2025), up to the first progression")
@@ -201,7 +209,7 @@ class OSInputs:
     size: np.ndarray  # (P, T) tumour size used for the Stein fit (SLD, or a burden-equivalent size)
     hazard_times: np.ndarray  # days, grid of the cumulative hazard
     liver_sum_mm: np.ndarray  # (P, len(hazard_times)) sum of liver-lesion diameters
-    untreated: np.ndarray | None = None  # True for patients given no anticancer therapy
+    untreated: np.ndarray | None = None  # True for patients given no anticancer therapy (None: all treated)
     extras: dict = field(default_factory=dict)
 
 
@@ -225,8 +233,8 @@ def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> 
     kg_w = np.where(np.isfinite(kg_w), kg_w, 0.0016 * DAYS_PER_WEEK)
     ttg_w = np.where(np.isfinite(ttg_w), ttg_w, link.ttg_ref.value)
     mu = log_normal_mu(link, kg_w, ttg_w, inp.tsb_mm, inp.albumin, inp.total_protein, inp.nlr)
-    if inp.untreated is not None:
-        mu = mu + link.untreated_shift.value * np.asarray(inp.untreated, dtype=float)
+    untreated = np.zeros(len(mu)) if inp.untreated is None else np.asarray(inp.untreated, dtype=float)
+    mu = mu + link.untreated_shift.value * untreated + link.treated_shift.value * (1 - untreated)
     sigma = np.exp(link.log_sigma.value)
     t = inp.hazard_times
     # cumulative hazard of the log-normal: -log S(t), S = 1 - Phi((ln t - mu)/sigma), via log_ndtr for accuracy
