@@ -188,7 +188,7 @@ def test_population_liver_metastases_lower_anti_pd1_response(liver):
 
 def test_earlier_line_and_liver_hgf_weaken_cytotoxic_and_tki_kill(liver):
     """A tumour pretreated with platinum carries more chemo-resistant cells; hepatocyte HGF (MET bypass)
-    blunts EGFR-TKI kill in liver lesions only."""
+    shields part of the liver lesions from the EGFR-TKI, and only them."""
     chemo = dict(set_chemo_kill_rate=0.05)
     tki = dict(egfr_sensitive_fraction=0.9, set_targeted_kill_rate=0.05)
     arms = [_with_liver_mets(**chemo), _with_liver_mets(**chemo, prior_lines=1.0, f_resistant_pretreated=0.8),
@@ -203,6 +203,25 @@ def test_earlier_line_and_liver_hgf_weaken_cytotoxic_and_tki_kill(liver):
     # the liver lesions lose the kill directly; the primary only through systemic effects of the larger liver burden
     assert liver_d[3] / liver_d[2] > 1.05 and liver_d[3] / liver_d[2] > 2 * (primary_d[3] / primary_d[2] - 1) + 1, \
         (liver_d, primary_d)
+
+
+def test_liver_hgf_sets_a_tki_tolerant_clone_that_regrows_sooner(liver):
+    """The HGF-MET bypass makes w H / (1 + w H) of the EGFR-mutant cells of liver lesions a TKI-tolerant clone
+    from the start: the liver lesion bottoms out earlier and higher, and regrows sooner; other sites are untouched."""
+    tki = dict(egfr_sensitive_fraction=0.99, set_targeted_kill_rate=0.05, alahm_hgf=1.5)
+    arms = [_with_liver_mets(**tki, w_hgf_tki=0.0), _with_liver_mets(**tki, w_hgf_tki=1.0)]
+    names = sorted(set().union(*arms))
+    d = liver.parameter_values()
+    times = np.linspace(0, 240, 49)
+    res = simulate(liver, times, {k: [a.get(k, d[k]) for a in arms] for k in names})
+    assert np.all(res.status == 0)
+    fe_liver, fe_primary = res.species_values("fegfr_liver")[:, 0], res.species_values("fegfr_primary")[:, 0]
+    np.testing.assert_allclose(fe_liver, [0.99, 0.99 / (1 + 1.0 * 1.5)], rtol=1e-9)
+    np.testing.assert_allclose(fe_primary, [0.99, 0.99], rtol=1e-9)
+    cells = res.species_values("C_liver")
+    nadir_day = times[np.argmin(cells, axis=1)]
+    assert nadir_day[1] < nadir_day[0], nadir_day
+    assert cells[1].min() > 10 * cells[0].min()
 
 
 def test_chemotherapy_and_tki_select_the_resistant_clone(liver):

@@ -84,11 +84,14 @@ def lesions_module(m: Model) -> None:
             "selected differs between patients, so that a minority of pretreated tumours stay largely sensitive, as "
             "docetaxel's responders show"), normal(0.2), desc="acquired chemo-resistance after an earlier line")
         whgf = p("w_hgf_tki", 0.5, "dimensionless", 0.0, 4.0, cite(
-            "Yano et al. 2008 Cancer Res 68:9479; Yamada et al. 2010 Clin Cancer Res 16:174",
+            "Yano et al. 2008 Cancer Res 68:9479; Yamada et al. 2010 Clin Cancer Res 16:174; Turke et al. 2010 "
+            "Cancer Cell 17:77",
             note="HGF restores PI3K/Akt signalling through MET and makes EGFR-mutant cells tolerate gefitinib and "
-                 "irreversible EGFR-TKIs; the clinical size of the effect in liver lesions is assumed and left to "
+                 "irreversible EGFR-TKIs; MET-amplified subpopulations exist before any TKI and HGF speeds their "
+                 "emergence (Turke 2010). The clinical size of the effect in liver lesions is assumed and left to "
                  "calibration (range 0-4)"),
-            desc="loss of EGFR-TKI kill in liver lesions per unit of hepatocyte HGF activity (MET bypass)")
+            desc="HGF-MET bypass in liver lesions: w H / (1 + w H) of their EGFR-mutant cells escape the EGFR-TKI from "
+                 "the start, at hepatocyte HGF activity H")
         fegfr = p("egfr_sensitive_fraction", 0.0, "dimensionless", 0.0, 1.0, assumed(
             "share of TKI-sensitive cancer cells at the start; 0 for EGFR wild type, 0.99 for an "
             "EGFR-mutant patient (set per patient by the population layer)"))
@@ -133,7 +136,11 @@ def lesions_module(m: Model) -> None:
             # A tumour that progressed on an earlier line starts with more chemo-resistant cells.
             fr = m.species(f"fres_{site}", "dimensionless", site, fres + (1 - fres) * frp * clip01(prior),
                            f"chemo-resistant share of the living cancer cells, {site}")
-            fe = m.species(f"fegfr_{site}", "dimensionless", site, fegfr,
+            # In liver lesions hepatocyte HGF activates MET, a bypass of EGFR inhibition: the cells it protects are
+            # a clone outside the TKI's reach from the start. A slower kill of every sensitive cell instead delayed
+            # the nadir and so lengthened the PFS of patients with liver metastases, against T34.
+            fe0 = fegfr / (1 + whgf * S("alahm_hgf")) if site == "liver" else fegfr
+            fe = m.species(f"fegfr_{site}", "dimensionless", site, fe0,
                            f"EGFR-TKI-sensitive share of the living cancer cells, {site}")
             k_sens = S("liver_function_delivery") * chs * S("chemo_kill_rate")
             k_res = S("liver_function_delivery") * chs * S("chemo_resistant_kill_rate")
@@ -141,8 +148,6 @@ def lesions_module(m: Model) -> None:
             m.process(f"chemo_selection_{site}", (k_sens - k_res) * fr * (1 - fr), {fr: 1}, EV["chemo"],
                       "chemotherapy kills sensitive cells faster, so the resistant clone's share rises")
             k_tki = S("targeted_kill_rate")
-            if site == "liver":  # hepatocyte HGF activates MET, a bypass of EGFR inhibition
-                k_tki = k_tki / (1 + whgf * S("alahm_hgf"))
             ev_tki = EV["targeted"] + (EV["targeted_liver"] if site == "liver" else [])
             m.process(f"targeted_kill_{site}", k_tki * fe * C, {C: -1, Cd: 1}, ev_tki)
             m.process(f"targeted_selection_{site}", k_tki * fe * (1 - fe), {fe: -1}, ev_tki,
