@@ -230,6 +230,7 @@ def test_check_structure_and_cli(toy_trial, tmp_path):
     for r in dyn.values():  # the toy regimens have no published counterpart
         assert r["patients"] > 0 and r["kg_per_week"] > 0 and 0 <= r["share_without_shrinkage"] <= 1
         assert r["reference"] is None and r["trial_id"] == toy_trial
+    assert res["nadir_dynamics"] == []  # no toy regimen has a published nadir reference
     runner = CliRunner()
     out = tmp_path / "check.json"
     cli = runner.invoke(app, ["calibrate", "check", "--model", "toy", "--parameter-set", "none", "--trials", toy_trial,
@@ -326,6 +327,30 @@ def test_pattern_search_descends_a_quadratic_within_budget():
     calls.clear()
     pattern_search(f, np.full(4, 0.5), lambda: 7 - len(calls))
     assert len(calls) == 7  # stops when the budget is spent
+
+
+def test_nadir_and_regrowth_from_the_scans():
+    """Time to the smallest sum and log-volume growth (3 log of the diameter ratio) from it to the first
+    progression; a tumour gone at its nadir has no growth rate; only reference regimens are reported."""
+    from livermet.analysis.tumour_dynamics import nadir_and_regrowth, nadir_dynamics
+    from livermet.trial.protocol import DAYS_PER_MONTH
+
+    m = DAYS_PER_MONTH
+    a = pd.DataFrame({
+        "patient_id": [1] * 5 + [2] * 3 + [3] * 3,
+        "arm": ["tki"] * 8 + ["other"] * 3,
+        "day": [0, m, 2 * m, 3 * m, 5 * m, 0, m, 2 * m, 0, m, 2 * m],
+        "sld_mm": [50, 30, 20, 30, 40, 40, 0, 10, 30, 20, 25],
+        "response": ["baseline", "PR", "PR", "PD", "PD", "baseline", "CR", "PD", "baseline", "SD", "SD"],
+    })
+    per = nadir_and_regrowth(a).set_index("patient_id")
+    assert per.loc[1, "time_to_nadir_months"] == pytest.approx(2.0)
+    assert per.loc[1, "post_nadir_growth_per_month"] == pytest.approx(3 * np.log(30 / 20))  # to the first PD
+    assert per.loc[2, "time_to_nadir_months"] == pytest.approx(1.0) and np.isnan(per.loc[2, "post_nadir_growth_per_month"])
+    assert per.loc[3, "post_nadir_growth_per_month"] == pytest.approx(3 * np.log(25 / 20))  # to the last scan
+    rows = nadir_dynamics(a, {"tki": "osimertinib_80_daily", "other": "docetaxel_75_q3w"})
+    assert [r["arm"] for r in rows] == ["tki"] and rows[0]["patients"] == 1
+    assert rows[0]["reference_time_to_nadir_months"] == 6.3 and rows[0]["reference_post_nadir_growth_per_month"] == 0.12
 
 
 def test_arm_dynamics_medians_and_published_reference():

@@ -118,7 +118,7 @@ HOOK_DIRECTIONS = [
 def test_hooks_act_in_the_expected_direction(liver):
     arms = [_with_liver_mets()] + [_with_liver_mets(**{f"set_{h}": v}) for h, v, _, _ in HOOK_DIRECTIONS]
     arms.append(_with_liver_mets(set_chemo_kill_rate=0.05, set_liver_function_delivery=-1.0))  # no delivery
-    arms.append(_with_liver_mets(egfr_sensitive_fraction=0.9, set_targeted_kill_rate=0.05))
+    arms.append(_with_liver_mets(egfr_mutant=1.0, f_tki_insensitive=0.1, set_targeted_kill_rate=0.05))
     names = sorted(set().union(*arms))
     defaults = liver.parameter_values()
     params = {k: [a.get(k, defaults[k]) for a in arms] for k in names}
@@ -190,7 +190,7 @@ def test_earlier_line_and_liver_hgf_weaken_cytotoxic_and_tki_kill(liver):
     """A tumour pretreated with platinum carries more chemo-resistant cells; hepatocyte HGF (MET bypass)
     shields part of the liver lesions from the EGFR-TKI, and only them."""
     chemo = dict(set_chemo_kill_rate=0.05)
-    tki = dict(egfr_sensitive_fraction=0.9, set_targeted_kill_rate=0.05)
+    tki = dict(egfr_mutant=1.0, f_tki_insensitive=0.1, set_targeted_kill_rate=0.05)
     arms = [_with_liver_mets(**chemo), _with_liver_mets(**chemo, prior_lines=1.0, f_resistant_pretreated=0.8),
             _with_liver_mets(**tki, w_hgf_tki=0.0), _with_liver_mets(**tki, w_hgf_tki=4.0)]
     names = sorted(set().union(*arms))
@@ -208,7 +208,7 @@ def test_earlier_line_and_liver_hgf_weaken_cytotoxic_and_tki_kill(liver):
 def test_liver_hgf_sets_a_tki_tolerant_clone_that_regrows_sooner(liver):
     """The HGF-MET bypass makes w H / (1 + w H) of the EGFR-mutant cells of liver lesions a TKI-tolerant clone
     from the start: the liver lesion bottoms out earlier and higher, and regrows sooner; other sites are untouched."""
-    tki = dict(egfr_sensitive_fraction=0.99, set_targeted_kill_rate=0.05, alahm_hgf=1.5)
+    tki = dict(egfr_mutant=1.0, f_tki_insensitive=0.01, set_targeted_kill_rate=0.05, alahm_hgf=1.5)
     arms = [_with_liver_mets(**tki, w_hgf_tki=0.0), _with_liver_mets(**tki, w_hgf_tki=1.0)]
     names = sorted(set().union(*arms))
     d = liver.parameter_values()
@@ -229,7 +229,7 @@ def test_chemotherapy_and_tki_select_the_resistant_clone(liver):
     logit f(t) = logit f(0) + (k_sensitive - k_resistant) t, and the treated lesion regrows."""
     d = liver.parameter_values()
     arm = {"chemo_sensitivity": 1.0, "f_chemo_resistant": 0.1, "prior_lines": 0.0, "set_chemo_kill_rate": 0.05,
-           "set_chemo_resistant_kill_rate": 0.01, "egfr_sensitive_fraction": 0.99, "set_targeted_kill_rate": 0.04}
+           "set_chemo_resistant_kill_rate": 0.01, "egfr_mutant": 1.0, "f_tki_insensitive": 0.01, "set_targeted_kill_rate": 0.04}
     times = np.linspace(0, 300, 31)
     res = simulate(liver, times, {k: [arm.get(k, v)] for k, v in d.items()}, rtol=1e-8, atol=1e-10)
     assert np.all(res.status == 0)

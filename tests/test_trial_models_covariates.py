@@ -58,3 +58,21 @@ def test_tps_in_percent_and_line_of_therapy_reach_the_liver_model():
     np.testing.assert_array_equal(p["prior_lines"].to_numpy(), [0.0, 1.0, 1.0])
     assert (enrol(load_protocol(resolve("oak")), 20, 3)["prior_lines"] == 1).all()
     assert (enrol(load_protocol(resolve("keynote024")), 20, 3)["prior_lines"] == 0).all()
+
+
+def test_egfr_status_marks_mutant_tumours_and_the_model_sets_their_tki_insensitive_share():
+    """The population gives the mutation (0/1); the TKI-insensitive share at the start is a model
+    parameter (calibrated), so the sensitive share of a mutant tumour is 1 - f_tki_insensitive."""
+    from livermet.biology.liver import liver_metastasis_model
+    from livermet.engine import simulate
+
+    m = liver_metastasis_model()
+    cohort = _cohort().assign(egfr=["mutant", "wild_type", "mutant"], n_liver_lesions=0)
+    p = default_patient_parameters(m, cohort, seed=1)
+    np.testing.assert_array_equal(p["egfr_mutant"].to_numpy(), [1.0, 0.0, 1.0])
+    d = m.parameter_values()
+    arms = {k: [d[k]] * 3 for k in d}
+    arms["egfr_mutant"] = list(p["egfr_mutant"])
+    arms["f_tki_insensitive"] = [0.01, 0.01, 0.05]
+    res = simulate(m, np.array([0.0, 1.0]), arms)
+    np.testing.assert_allclose(res.species_values("fegfr_primary")[:, 0], [0.99, 0.0, 0.95], rtol=1e-12)

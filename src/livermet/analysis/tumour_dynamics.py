@@ -7,6 +7,10 @@ arms they modelled. Where a library arm gives the same treatment, the simulated 
 beside those typical values: an arm whose tumours shrink less, or regrow faster, than the source's
 patients gets a shorter OS from the link for that reason alone. These values are not calibration
 targets; they are shown to find where the tumour dynamics, not the link, are off.
+
+The same holds for the nadir and the regrowth after it (`nadir_dynamics`): Nishino et al. measured,
+in EGFR-mutant NSCLC on a first-line EGFR-TKI, when tumours bottomed out and how fast their volume
+grew afterwards; a TKI arm is set beside those figures.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..trial.protocol import DAYS_PER_MONTH
 from ..trial.survival_link import time_to_growth
 
 STRUEMPER = "Struemper et al. 2025 CPT:PSP 14:1006, typical arm values (nlmixr2lib Struemper_2025_tumorsize_OS_nsclc.R)"
@@ -24,6 +29,14 @@ REFERENCE: dict[str, tuple[str, float, float]] = {
     "pembrolizumab_q3w": ("pembrolizumab", 0.00651, 0.01700),
     "pembrolizumab_pemetrexed_platinum": ("pembrolizumab + chemotherapy", 0.01153, 0.03499),
     "pembrolizumab_carboplatin_paclitaxel": ("pembrolizumab + chemotherapy", 0.01153, 0.03499),
+}
+
+NISHINO = ("Nishino et al. 2013 J Clin Oncol 31(15 suppl):e19125 (ASCO abstract): 58 EGFR-mutant NSCLC patients "
+           "on first-line gefitinib or erlotinib whose tumours grew after the nadir; median time to nadir 6.3 months, "
+           "log volume of the dominant lung lesion growing 0.12 per month after it")
+# regimen id -> (treatment in the source, median time to nadir in months, post-nadir log-volume growth per month)
+NADIR_REFERENCE: dict[str, tuple[str, float, float]] = {
+    "osimertinib_80_daily": ("first-line EGFR-TKI (gefitinib or erlotinib)", 6.3, 0.12),
 }
 
 # a fitted ks below this (1/week) means the tumour did not shrink measurably
@@ -67,5 +80,46 @@ def arm_dynamics(endpoints: pd.DataFrame, regimens: dict[str, str]) -> list[dict
             "reference_ks_per_week": ref[2] if ref else None,
             "reference_ttg_weeks": time_to_growth_weeks(ref[1], ref[2]) if ref else None,
             "reference": STRUEMPER if ref else None,
+        })
+    return rows
+
+
+def nadir_and_regrowth(assessments: pd.DataFrame) -> pd.DataFrame:
+    """Per patient with a measurable baseline: the day of the smallest sum of target diameters (the
+    first, if tied) and the growth of log volume per month from it to the first progression (or the
+    last scan), volume taken as the cube of the sum (spheres). Growth is NaN without a later scan or
+    when the nadir sum is 0."""
+    rows = []
+    for pid, g in assessments.sort_values(["patient_id", "day"]).groupby("patient_id", sort=False):
+        g = g[np.isfinite(g["sld_mm"].to_numpy(float))]
+        sld, day = g["sld_mm"].to_numpy(float), g["day"].to_numpy(float)
+        if len(sld) == 0 or sld[0] <= 0:
+            continue
+        i = int(np.argmin(sld))
+        pd_scans = np.flatnonzero((g["response"].to_numpy() == "PD") & (day > day[i]))
+        j = int(pd_scans[0]) if len(pd_scans) else len(sld) - 1
+        growth = np.nan
+        if j > i and sld[i] > 0:
+            growth = 3 * np.log(sld[j] / sld[i]) / ((day[j] - day[i]) / DAYS_PER_MONTH)
+        rows.append((pid, g["arm"].iloc[0], day[i] / DAYS_PER_MONTH, growth))
+    return pd.DataFrame(rows, columns=["patient_id", "arm", "time_to_nadir_months", "post_nadir_growth_per_month"])
+
+
+def nadir_dynamics(assessments: pd.DataFrame, regimens: dict[str, str]) -> list[dict]:
+    """Per arm whose regimen has a published reference (NADIR_REFERENCE): among the patients whose
+    tumour grew after its nadir (as in the source), the median time to nadir and post-nadir growth."""
+    per_patient = nadir_and_regrowth(assessments)
+    rows = []
+    for arm, g in per_patient.groupby("arm", sort=False):
+        ref = NADIR_REFERENCE.get(regimens.get(arm, ""))
+        if ref is None:
+            continue
+        grew = g[g["post_nadir_growth_per_month"] > 0]
+        rows.append({
+            "arm": arm, "regimen": regimens[arm], "patients": int(len(grew)),
+            "time_to_nadir_months": _median(grew["time_to_nadir_months"]),
+            "post_nadir_growth_per_month": _median(grew["post_nadir_growth_per_month"]),
+            "reference_treatment": ref[0], "reference_time_to_nadir_months": ref[1],
+            "reference_post_nadir_growth_per_month": ref[2], "reference": NISHINO,
         })
     return rows

@@ -12,7 +12,8 @@ metastasis, the simulated contrast must point the same way as the published one.
 
 Tumour dynamics (`tumour_dynamics`, not scored): per arm of the first cohort, the median Stein
 growth and shrinkage rates and time to growth that the OS link reads, beside the published typical
-values for the same treatment where one exists (analysis/tumour_dynamics.py).
+values for the same treatment where one exists (analysis/tumour_dynamics.py); and (`nadir_dynamics`)
+for arms with a published reference, the median time to nadir and log-volume growth after it.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def run_check(parameter_set: str | None = "default", *, trials: list[str] | None
 def _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress) -> dict:
     rows: list[dict] = []
     dynamics: list[dict] = []
+    nadir: list[dict] = []
     failures = 0
     simulated = 0
     if scheduler is not None:
@@ -111,6 +113,7 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
                             scheduler=scheduler) for r in range(replicates)]
         failures += sum(x.failures for x in reps)
         dynamics += [{"trial_id": t, **d} for d in reps[0].dynamics]  # first cohort: a diagnostic, not scored
+        nadir += [{"trial_id": t, **d} for d in reps[0].nadir]
         simulated += n * replicates
         for j in range(len(reps[0].scored)):
             s = _combine([x.scored[j] for x in reps])
@@ -135,4 +138,5 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
             "contrasts": con, "contrasts_right_direction": int(sum(c["right_direction"] for c in con)),
             "replicates": replicates, "patients_simulated": simulated, "solver_failures": failures,
             "parameter_set": parameter_set, "trials": trials,
-            "rows": [{k: r[k] for k in public} for r in rows], "tumour_dynamics": dynamics}
+            "rows": [{k: r[k] for k in public} for r in rows], "tumour_dynamics": dynamics,
+            "nadir_dynamics": nadir}

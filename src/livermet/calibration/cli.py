@@ -170,6 +170,14 @@ def check_command(
         d.add_row(r["trial_id"], r["arm"], f(r["kg_per_week"]), f(r["ks_per_week"]), f(r["ttg_weeks"]),
                   f(r["share_without_shrinkage"]), reference_label(r, f))
     Console().print(d)
+    if res["nadir_dynamics"]:
+        nd = Table("trial", "arm", "patients regrowing", "months to nadir", "log-volume growth /month",
+                   "published (months, /month)")
+        for r in res["nadir_dynamics"]:
+            nd.add_row(r["trial_id"], r["arm"], str(r["patients"]), f(r["time_to_nadir_months"]),
+                       f(r["post_nadir_growth_per_month"]), f"{f(r['reference_time_to_nadir_months'])}, "
+                       f"{f(r['reference_post_nadir_growth_per_month'])} ({r['reference_treatment']})")
+        Console().print(nd)
     console.print(f"{res['within_ci']} of {res['targets']} within CI ({100 * (res['fraction_within_ci'] or 0):.0f}%); "
                   f"liver vs no-liver contrasts in the right direction: {res['contrasts_right_direction']} of "
                   f"{len(res['contrasts'])}")

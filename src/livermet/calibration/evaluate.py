@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..analysis.trial_summary import analysis_table, compare_published
-from ..analysis.tumour_dynamics import arm_dynamics
+from ..analysis.tumour_dynamics import arm_dynamics, nadir_dynamics
 from ..trial.library import published_for, resolve
 from ..trial.protocol import Protocol, load_protocol
 from ..trial.runner import precompile, simulate_trial
@@ -23,6 +23,7 @@ class TrialFit:
     failures: int
     wall_s: float
     dynamics: list[dict] = field(default_factory=list)  # per arm Stein kg/ks/TTG (analysis.tumour_dynamics)
+    nadir: list[dict] = field(default_factory=list)  # per arm with a reference: time to nadir, regrowth after it
 
     @property
     def nll(self) -> float:
@@ -100,8 +101,9 @@ def score_trial(trial: str, values: dict[str, float], n_patients: int | None, se
     rows = published_rows(results, protocol, published)
     scored = [score(r, fallback_n(protocol, r)) for r in rows]
     failures = int((~results["endpoints"]["solver_ok"]).sum())
-    dynamics = arm_dynamics(results["endpoints"], {a.id: a.regimen for a in protocol.arms})
-    return TrialFit(trial, scored, n, failures, time.perf_counter() - t0, dynamics)
+    regimens = {a.id: a.regimen for a in protocol.arms}
+    return TrialFit(trial, scored, n, failures, time.perf_counter() - t0, arm_dynamics(results["endpoints"], regimens),
+                    nadir_dynamics(results["assessments"], regimens))
 
 
 def evaluate(values: dict[str, float], trials: list[str], n_patients: int | dict[str, int] | None, seed: int, *,

@@ -38,7 +38,7 @@ COVARIATE_PARAMETERS = {
 }
 
 # parameters a patient's covariates set (kept when its other varying parameters are redrawn)
-FROM_COVARIATES = frozenset({*COVARIATE_PARAMETERS.values(), "egfr_sensitive_fraction"})
+FROM_COVARIATES = frozenset({*COVARIATE_PARAMETERS.values(), "egfr_mutant"})
 
 
 def creatinine_clearance(age, weight, female, creatinine_mg_dl: float = 0.9):
@@ -46,12 +46,6 @@ def creatinine_clearance(age, weight, female, creatinine_mg_dl: float = 0.9):
     crcl = (140.0 - np.asarray(age)) * np.asarray(weight) / (72.0 * creatinine_mg_dl)
     return np.where(np.asarray(female), 0.85 * crcl, crcl)
 
-
-# assumed: the share of TKI-sensitive cells in an EGFR-mutant tumour at the start of a TKI. Resistant subclones
-# (T790M and others) are a small minority before treatment (Hata et al. 2016 Nat Med 22:262: both pre-existing
-# and drug-tolerant routes); the model selects them under the TKI (biology lesions.py), so their starting share
-# sets when the tumour regrows. Range 0.9-0.999.
-EGFR_SENSITIVE_SHARE = 0.99
 
 SITES = ("primary", "liver", "bone", "brain", "adrenal")
 BASELINE_STREAM = 2
@@ -105,8 +99,8 @@ def default_patient_parameters(model: Model, covariates: pd.DataFrame, seed: int
         cov["crcl"] = creatinine_clearance(cov["age"], cov["weight"], cov["sex"] == "female")
     if "female" not in cov and "sex" in cov:
         cov["female"] = (cov["sex"] == "female").astype(float)
-    if "egfr_sensitive_fraction" in model.parameters_ and "egfr" in cov:
-        params["egfr_sensitive_fraction"] = np.where(cov["egfr"].to_numpy() == "mutant", EGFR_SENSITIVE_SHARE, 0.0)
+    if "egfr_mutant" in model.parameters_ and "egfr" in cov:
+        params["egfr_mutant"] = (cov["egfr"].to_numpy() == "mutant").astype(float)
     for col, pname in COVARIATE_PARAMETERS.items():
         if pname in model.parameters_ and col in cov:
             p = model.parameters_[pname]

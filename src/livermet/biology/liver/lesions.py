@@ -92,9 +92,15 @@ def lesions_module(m: Model) -> None:
                  "calibration (range 0-4)"),
             desc="HGF-MET bypass in liver lesions: w H / (1 + w H) of their EGFR-mutant cells escape the EGFR-TKI from "
                  "the start, at hepatocyte HGF activity H")
-        fegfr = p("egfr_sensitive_fraction", 0.0, "dimensionless", 0.0, 1.0, assumed(
-            "share of TKI-sensitive cancer cells at the start; 0 for EGFR wild type, 0.99 for an "
-            "EGFR-mutant patient (set per patient by the population layer)"))
+        mutant = p("egfr_mutant", 0.0, "dimensionless", 0.0, 1.0, assumed(
+            "1 for a tumour with a sensitising EGFR mutation, 0 otherwise (set per patient by the population layer)"))
+        finsens = p("f_tki_insensitive", 0.01, "dimensionless", 0.001, 0.1, assumed(
+            "share of an EGFR-mutant tumour's cells outside the EGFR-TKI's reach at its start: resistant subclones "
+            "(T790M, MET amplification and others) pre-exist as a small minority and are selected under the TKI (Hata "
+            "et al. 2016 Nat Med 22:262; Turke et al. 2010 Cancer Cell 17:77), so their starting share sets when the "
+            "tumour regrows; no clinical estimate was found, so it is left to calibration on the EGFR-TKI cohort "
+            "(T34); range 0.001-0.1"), desc="TKI-insensitive share of an EGFR-mutant tumour at the start")
+        fegfr = mutant * (1 - finsens)
         fb6 = p("itgb6_fraction", 0.5, "dimensionless", 0.0, 1.0, assumed(
             "fraction of cancer cells expressing integrin beta6 (upregulated in NSCLC, s001_22_15); 0-1"), normal(0.2))
 
