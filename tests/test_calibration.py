@@ -367,3 +367,18 @@ def test_arm_dynamics_medians_and_published_reference():
     assert d["reference_ttg_weeks"] == pytest.approx(np.log(0.03566 / 0.01822) / (0.03566 + 0.01822))
     assert 12 < d["reference_ttg_weeks"] < 13
     assert rows["x"]["reference"] is None and time_to_growth_weeks(0.05, 0.01) == 0.0
+
+
+def test_report_shows_the_nadir_dynamics_of_a_check():
+    from livermet.calibration.report import render
+
+    check = {"targets": 0, "within_ci": 0, "fraction_within_ci": None, "with_published_ci": 0,
+             "within_published_ci": 0, "contrasts_right_direction": 0, "replicates": 1, "solver_failures": 0,
+             "rows": [], "contrasts": [], "tumour_dynamics": [], "nadir_dynamics": [
+                 {"trial_id": "jiang2017_tki", "arm": "egfr_tki", "regimen": "osimertinib_80_daily", "patients": 12,
+                  "time_to_nadir_months": 8.28, "post_nadir_growth_per_month": 0.112, "reference_treatment": "x",
+                  "reference_time_to_nadir_months": 6.3, "reference_post_nadir_growth_per_month": 0.12,
+                  "reference": "Nishino"}]}
+    page = render(check, None, None, None)
+    assert "Nadir and regrowth on an EGFR-TKI" in page and "8.28" in page and "0.112" in page
+    assert "Nadir and regrowth" not in render({**check, "nadir_dynamics": []}, None, None, None)

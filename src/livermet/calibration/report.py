@@ -111,6 +111,17 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                             [[r["trial_id"], r["arm"], _f(r["kg_per_week"]), _f(r["ks_per_week"]),
                               _f(r["ttg_weeks"]), _f(r["share_without_shrinkage"], 2),
                               reference_label(r, _f)] for r in check["tumour_dynamics"]])]
+        if check.get("nadir_dynamics"):
+            body += ["<h3>Nadir and regrowth on an EGFR-TKI</h3>",
+                     "<p class='note'>Among the patients whose tumour grew after its nadir (first cohort): median "
+                     "time to the smallest target sum and growth of log volume per month after it, beside Nishino "
+                     "et al. 2013 (gefitinib or erlotinib). Not calibration targets.</p>",
+                     _table(["trial", "arm", "patients", "months to nadir", "log-volume growth /month",
+                             "published (months, /month)"],
+                            [[r["trial_id"], r["arm"], str(r["patients"]), _f(r["time_to_nadir_months"]),
+                              _f(r["post_nadir_growth_per_month"]),
+                              f"{_f(r['reference_time_to_nadir_months'])}, "
+                              f"{_f(r['reference_post_nadir_growth_per_month'])}"] for r in check["nadir_dynamics"]])]
     if pset:
         body += ["<h2>Fitted parameters</h2>",
                  f"<p>Parameter set <code>{html.escape(pset['id'])}</code> version {pset['version']} "
