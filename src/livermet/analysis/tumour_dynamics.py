@@ -108,12 +108,12 @@ def nadir_and_regrowth(assessments: pd.DataFrame) -> pd.DataFrame:
 def nadir_dynamics(assessments: pd.DataFrame, regimens: dict[str, str]) -> list[dict]:
     """Per arm whose regimen has a published reference (NADIR_REFERENCE): among the patients whose
     tumour grew after its nadir (as in the source), the median time to nadir and post-nadir growth."""
-    per_patient = nadir_and_regrowth(assessments)
+    # only arms with a reference: this runs in every calibration evaluation, for every trial
+    arms = [a for a, r in regimens.items() if r in NADIR_REFERENCE]
+    per_patient = nadir_and_regrowth(assessments[assessments["arm"].isin(arms)])
     rows = []
     for arm, g in per_patient.groupby("arm", sort=False):
-        ref = NADIR_REFERENCE.get(regimens.get(arm, ""))
-        if ref is None:
-            continue
+        ref = NADIR_REFERENCE[regimens[arm]]
         grew = g[g["post_nadir_growth_per_month"] > 0]
         rows.append({
             "arm": arm, "regimen": regimens[arm], "patients": int(len(grew)),
