@@ -174,3 +174,22 @@ def test_exact_reads_equal_no_measurement_error_and_noise_brings_progression_for
     # the nadir of noisy sums sits below the true nadir, so progression is called earlier on average
     assert np.median(pd_day(noisy)) < np.median(pd_day(exact))
     assert 0.0 < np.mean(pd_day(noisy) < pd_day(exact)) < 1.0
+
+
+def test_per_patient_assessment_days_equal_shared_ones_when_alike():
+    """assess() takes the scan days per patient; identical rows give the shared-days result, and the
+    confirmation interval is read on each patient's own days."""
+    from livermet.trial import recist as R
+
+    rng = np.random.default_rng(4)
+    d = np.abs(rng.normal(20, 8, (6, 5, 2)))
+    n = np.ones_like(d)
+    t = np.array([0.0, 42, 84, 126, 168])
+    shared = R.assess(d, n, t)
+    per = R.assess(d, n, np.tile(t, (6, 1)))
+    np.testing.assert_array_equal(shared.best, per.best)
+    np.testing.assert_array_equal(shared.response, per.response)
+    resp = np.array([[R.NE, R.PR, R.PR, R.SD]] * 2)
+    times = np.array([[0.0, 42, 60, 100], [0.0, 42, 80, 100]])  # second PR 18 days after the first, then 38
+    best, _, _ = R.best_overall_response(resp, times)
+    assert list(best) == [R.SD, R.PR]

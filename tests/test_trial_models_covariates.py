@@ -76,3 +76,31 @@ def test_egfr_status_marks_mutant_tumours_and_the_model_sets_their_tki_insensiti
     arms["f_tki_insensitive"] = [0.01, 0.01, 0.05]
     res = simulate(m, np.array([0.0, 1.0]), arms)
     np.testing.assert_allclose(res.species_values("fegfr_primary")[:, 0], [0.99, 0.0, 0.95], rtol=1e-12)
+
+
+def test_occult_lesions_in_organs_without_visible_metastasis():
+    """An organ without visible metastasis holds a lesion below detection with probability
+    1 - exp(-rate f_seed / 0.08): none at rate 0, most at a high rate, always below d_detect; the
+    visible lesions of involved sites do not depend on the rate (a random stream of their own)."""
+    from livermet.biology.liver import liver_metastasis_model
+    from livermet.population.covariates import sample_covariates
+    from livermet.trial.models import baseline_lesions
+
+    m = liver_metastasis_model()
+    cov = sample_covariates(300, 2)
+    params = pd.DataFrame({"f_seed_liver": 0.08, "f_seed_bone": 0.08, "f_seed_brain": 0.08, "f_seed_adrenal": 0.08},
+                          index=cov.index)
+    by_rate = {}
+    for rate in (0.0, 0.3, 3.0):
+        by_rate[rate] = baseline_lesions(m, cov, 5, params.assign(occult_organ_rate=rate))
+    vol, d_detect = m.parameters_["vol_cell"].value, m.parameters_["d_detect"].value
+    for site in ("liver", "bone", "brain", "adrenal"):
+        clear = ~cov[f"met_{site}"].astype(bool).to_numpy()
+        involved = ~clear
+        for rate, b in by_rate.items():
+            share = (b[f"L0_{site}"].to_numpy()[clear] > 0).mean()
+            expected = 1 - np.exp(-rate)
+            assert abs(share - expected) < 0.12, (site, rate, share)
+            diam = np.cbrt(6 * b[f"C0_{site}"].to_numpy()[clear] * vol / np.pi)
+            assert np.all(diam < d_detect)
+            np.testing.assert_array_equal(b[f"C0_{site}"].to_numpy()[involved], by_rate[0.0][f"C0_{site}"].to_numpy()[involved])

@@ -291,3 +291,36 @@ def test_run_in_selects_patients_whose_tumour_grows_untreated(tmp_path):
     b0 = off["assessments"].query("assessment == 0").set_index("patient_id")["diameter_primary_mm"]
     ok = hist.index[hist["plausible"].to_numpy()]
     assert (b1.loc[ok] > b0.loc[ok] * 1.02).all()
+
+
+def test_scans_fall_within_the_visit_window(reference_run):
+    """Every scan after baseline lies within +/- visit_window_days of its scheduled day, patients are
+    seen on different days, and PFS events fall on a patient's own scan days."""
+    r = load_results(reference_run)
+    ass, e = r["assessments"], r["endpoints"]
+    sched = np.concatenate([[0.0], proto().assessment_days])
+    window = proto().assessment.visit_window_days
+    assert window == 7.0  # the protocol default
+    offset = ass["day"].to_numpy() - sched[ass["assessment"].to_numpy()]
+    assert np.all(np.abs(offset) <= window + 1e-9)
+    assert np.all(offset[ass["assessment"].to_numpy() == 0] == 0)
+    assert ass.loc[ass["assessment"] == 1, "day"].nunique() > N // 2
+    pd_pat = e[e["pfs_event"] & (e["pfs_days"] < e["death_day"])]
+    assert len(pd_pat)
+    for _, row in pd_pat.iterrows():
+        assert np.isclose(ass.loc[ass["patient_id"] == row["patient_id"], "day"], row["pfs_days"]).any()
+
+
+def test_visit_days_and_interpolation():
+    from livermet.trial.simulate import at_days, visit_days
+
+    sched = np.array([0.0, 42.0, 84.0, 126.0])
+    a = visit_days(sched, [3, 4, 5], seed=1, window=7.0, horizon=130.0)
+    b = visit_days(sched, [5, 3], seed=1, window=7.0, horizon=130.0)
+    np.testing.assert_array_equal(a[[2, 0]], b)  # a patient's days do not depend on the batch
+    assert np.all(a[:, 0] == 0) and np.all(np.abs(a - sched) <= 7.0) and np.all(a[:, -1] <= 130.0)
+    assert np.all(np.diff(a, axis=1) > 0)
+    np.testing.assert_array_equal(visit_days(sched, [3], 1, 0.0, 130.0)[0], sched)
+    grid = np.arange(0.0, 141.0, 7.0)
+    values = np.stack([2.0 * grid + 1.0, -grid])
+    np.testing.assert_allclose(at_days(values, grid, a[:2]), np.stack([2.0 * a[0] + 1.0, -a[1]]))

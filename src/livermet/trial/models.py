@@ -49,6 +49,8 @@ def creatinine_clearance(age, weight, female, creatinine_mg_dl: float = 0.9):
 
 SITES = ("primary", "liver", "bone", "brain", "adrenal")
 BASELINE_STREAM = 2
+OCCULT_STREAM = 6
+OCCULT_REFERENCE_SEEDING = 0.08  # the liver's typical f_seed, at which occult_organ_rate is stated
 BASELINE_SOURCES = {
     "primary_diameter": "lognormal, median 37 mm, sd(log) 0.4: the initial-diameter distribution of the QSPIO-TNBC "
                         "NSCLC virtual-patient generation (Wang et al. 2023; shared/reference/models-and-parameters.md "
@@ -56,19 +58,41 @@ BASELINE_SOURCES = {
     "metastasis_diameter": "assumed: lognormal, median 20 mm, sd(log) 0.4 per metastatic lesion (measurable, >= 10 mm "
                            "in most patients)",
     "lesions_other_sites": "assumed: 1 + Poisson(0.5) lesions at a bone, brain or adrenal site with metastasis",
+    "occult_organs": "model parameter occult_organ_rate: an organ without visible metastasis holds one lesion below "
+                     "detection with probability 1 - exp(-rate f_seed / 0.08); its diameter is log-uniform between a "
+                     "new lesion's (c_colony cells) and d_detect, as for lesions of uniformly spread ages growing "
+                     "exponentially",
 }
 
 
-def baseline_lesions(model: Model, covariates: pd.DataFrame, seed: int) -> pd.DataFrame:
+def _occult_organ_lesion(model: Model, prow: dict, site: str, vol_name: str, rng: np.random.Generator) -> float:
+    """Cells of an occult lesion in an organ without visible metastasis (0 when there is none)."""
+    value = lambda name: float(prow.get(name, model.parameters_[name].value))  # noqa: E731
+    rate = value("occult_organ_rate") * value(f"f_seed_{site}") / OCCULT_REFERENCE_SEEDING
+    u_present, u_size = rng.random(2)  # both drawn always, so one organ's draw does not shift the next
+    if u_present >= 1.0 - np.exp(-rate):
+        return 0.0
+    cells_detect = np.pi / 6 * value("d_detect") ** 3 / value(vol_name)
+    lo, hi = np.log(value("c_colony")), np.log(cells_detect)
+    return float(np.exp(lo + (hi - lo) * u_size))
+
+
+def baseline_lesions(model: Model, covariates: pd.DataFrame, seed: int, params: pd.DataFrame | None = None
+                     ) -> pd.DataFrame:
     """Baseline disease from covariates, for models with the contract's per-site lesion parameters
     `C0_<site>` (initial living cancer cells) and `L0_<site>` (number of lesions): each patient's
-    lesion sizes are drawn from its own stream; sites without metastasis keep 0."""
+    lesion sizes are drawn from its own stream; sites without metastasis keep 0, or hold an occult
+    lesion when the model has `occult_organ_rate` (drawn from a stream of their own, with the
+    patient's parameters in `params`)."""
     vol = next((p for p in model.parameters_.values() if p.unit.replace(" ", "") == "mm**3/cell"), None)
     if vol is None or "C0_primary" not in model.parameters_:
         return pd.DataFrame(index=covariates.index)
+    occult = "occult_organ_rate" in model.parameters_
     rows = []
     for pid, cov in covariates.iterrows():
         rng = np.random.default_rng([int(seed), int(pid), BASELINE_STREAM])
+        rng_occult = np.random.default_rng([int(seed), int(pid), OCCULT_STREAM])
+        prow = params.loc[pid].to_dict() if params is not None and pid in params.index else {}
         row = {}
         d_primary = 37.0 * np.exp(0.4 * rng.standard_normal())
         row["C0_primary"] = np.pi / 6 * d_primary**3 / vol.value
@@ -76,10 +100,11 @@ def baseline_lesions(model: Model, covariates: pd.DataFrame, seed: int) -> pd.Da
             n = int(cov["n_liver_lesions"]) if site == "liver" else 1 + int(rng.poisson(0.5))
             d = 20.0 * np.exp(0.4 * rng.standard_normal())
             present = bool(cov.get(f"met_{site}", False))
+            hidden = _occult_organ_lesion(model, prow, site, vol.name, rng_occult) if occult else 0.0
             if f"C0_{site}" in model.parameters_:
-                row[f"C0_{site}"] = n * np.pi / 6 * d**3 / vol.value if present else 0.0
+                row[f"C0_{site}"] = n * np.pi / 6 * d**3 / vol.value if present else hidden
             if f"L0_{site}" in model.parameters_:
-                row[f"L0_{site}"] = float(n) if present else 0.0
+                row[f"L0_{site}"] = float(n) if present else float(hidden > 0)
         for k in list(row):
             p = model.parameters_[k]
             row[k] = float(np.clip(row[k], p.lower, p.upper))
@@ -91,7 +116,7 @@ def default_patient_parameters(model: Model, covariates: pd.DataFrame, seed: int
     """Parameter variability (per-patient stream), baseline lesions, and the covariates the model has
     parameters for."""
     params = sample_parameters(model, covariates.index.to_numpy(), seed)
-    base = baseline_lesions(model, covariates, seed)
+    base = baseline_lesions(model, covariates, seed, params)
     for c in base.columns:
         params[c] = base[c]
     cov = covariates.copy()

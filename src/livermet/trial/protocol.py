@@ -155,6 +155,10 @@ class Assessment(_Strict):
 
     schedule: list[ScheduleStep]
     horizon_months: float = Field(60.0, gt=0)
+    visit_window_days: float = Field(
+        7.0, ge=0, le=14, description="each scan after baseline falls on its scheduled day plus a per-patient offset "
+        "drawn uniformly within +/- this many days: phase 3 NSCLC protocols allow imaging windows of about a week "
+        "around the schedule (assumed typical value, 0-14); 0 scans exactly on schedule")
 
     @model_validator(mode="after")
     def _increasing(self):

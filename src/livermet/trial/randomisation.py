@@ -23,6 +23,7 @@ DROPOUT_STREAM = 11
 CROSSOVER_STREAM = 12
 AE_STREAM = 13
 RECIST_STREAM = 15  # measurement error of the target lesions (recist.measurement_error_factors)
+VISIT_STREAM = 16  # offsets of the scan days within the protocol's visit window (simulate.visit_days)
 
 
 def subgroup_value(cov: pd.DataFrame, name: str) -> pd.Series:

@@ -163,8 +163,9 @@ class RecistOutcome:
 def best_overall_response(response, times, rules: RecistRules = RecistRules()):
     """(best codes, index of first PD, index of first confirmed response) per patient."""
     r = np.atleast_2d(np.asarray(response))
-    times = np.asarray(times, dtype=float)
+    times = np.asarray(times, dtype=float)  # (T,) or per patient (P, T)
     P, T = r.shape
+    times = np.broadcast_to(times, (P, T))
     is_pd = r == PD
     pd_idx = np.where(is_pd.any(axis=1), is_pd.argmax(axis=1), -1)
     valid = np.arange(T)[None, :] <= np.where(pd_idx < 0, T, pd_idx)[:, None]  # up to and incl. first PD
@@ -172,11 +173,11 @@ def best_overall_response(response, times, rules: RecistRules = RecistRules()):
     best = np.full(P, NE, dtype=np.int8)
     resp_idx = np.full(P, -1)
     for p in range(P):
-        row = rr[p]
+        row, tp = rr[p], times[p]
         crpr = np.flatnonzero((row == CR) | (row == PR))
         conf_cr = conf_pr = -1
         for i in crpr:
-            later = np.flatnonzero((np.arange(T) > i) & (times >= times[i] + rules.confirmation_min_days))
+            later = np.flatnonzero((np.arange(T) > i) & (tp >= tp[i] + rules.confirmation_min_days))
             if not rules.confirmation:
                 later = np.array([i])
             if len(later) == 0:
@@ -191,9 +192,9 @@ def best_overall_response(response, times, rules: RecistRules = RecistRules()):
             best[p], resp_idx[p] = CR, conf_pr if 0 <= conf_pr < conf_cr else conf_cr
         elif conf_pr >= 0:
             best[p], resp_idx[p] = PR, conf_pr
-        elif np.any(((row == CR) | (row == PR) | (row == SD)) & (times >= rules.sd_min_days)):
+        elif np.any(((row == CR) | (row == PR) | (row == SD)) & (tp >= rules.sd_min_days)):
             best[p] = SD
-        elif np.any((row == NN) & (times >= rules.sd_min_days)):
+        elif np.any((row == NN) & (tp >= rules.sd_min_days)):
             best[p] = NN
         elif pd_idx[p] >= 0:
             best[p] = PD
@@ -202,11 +203,12 @@ def best_overall_response(response, times, rules: RecistRules = RecistRules()):
 
 def assess(diameter, n_lesions, times, rules: RecistRules = RecistRules(), factors=None) -> RecistOutcome:
     """RECIST 1.1 for every patient from (patients, times, sites) diameters and lesion counts;
-    `factors`: measurement error of the target lesions (see `measurement_error_factors`)."""
+    `factors`: measurement error of the target lesions (see `measurement_error_factors`); `times`: the
+    assessment days, shared (T,) or per patient (P, T)."""
     d, n = _as3d(diameter), _as3d(n_lesions)
     times = np.asarray(times, dtype=float)
-    if d.shape[1] != len(times):
-        raise ValueError(f"{d.shape[1]} time points of diameters for {len(times)} assessment times")
+    if d.shape[1] != times.shape[-1]:
+        raise ValueError(f"{d.shape[1]} time points of diameters for {times.shape[-1]} assessment times")
     targets = select_targets(d[:, 0, :], n[:, 0, :], rules)
     sld = sum_of_diameters(d, targets, rules, factors)
     new = new_lesions(d, n, rules)

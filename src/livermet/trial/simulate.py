@@ -28,7 +28,7 @@ from ..engine import simulate
 from . import recist as R
 from .models import get_setup
 from .protocol import DAYS_PER_MONTH, Population, Protocol, parse_protocol
-from .randomisation import AE_STREAM, CROSSOVER_STREAM, RECIST_STREAM
+from .randomisation import AE_STREAM, CROSSOVER_STREAM, RECIST_STREAM, VISIT_STREAM
 from .survival_link import (LINK_PREFIX, OSInputs, OSLink, draw_overall_survival, liver_target_sum,
                             sizes_until_progression, split_link_values)
 
@@ -135,6 +135,29 @@ def output_grid(protocol: Protocol, step: float) -> tuple[np.ndarray, np.ndarray
     return grid, idx
 
 
+def visit_days(scheduled: np.ndarray, patient_ids, seed: int, window: float, horizon: float) -> np.ndarray:
+    """(patients, scans) day of each scan: the schedule (baseline first, at day 0) with a per-patient
+    offset uniform within +/- `window` days on every later scan, kept inside (0, horizon]. Scans that
+    fall between output days are read by linear interpolation (`at_days`); without the offsets every
+    patient is seen on the same days, so medians of the time to progression sit on the schedule."""
+    out = np.tile(np.asarray(scheduled, dtype=float), (len(patient_ids), 1))
+    if window > 0 and out.shape[1] > 1:
+        for i, pid in enumerate(patient_ids):
+            rng = np.random.default_rng([int(seed), int(pid), VISIT_STREAM])
+            out[i, 1:] += rng.uniform(-window, window, out.shape[1] - 1)
+        out[:, 1:] = np.clip(out[:, 1:], 1.0, horizon)
+    return out
+
+
+def at_days(values: np.ndarray, grid: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """(patients, scans) values on the output grid (patients, grid) read at each patient's days by
+    linear interpolation (the grid is at most a week apart)."""
+    j = np.clip(np.searchsorted(grid, days, side="right") - 1, 0, len(grid) - 2)
+    w = (days - grid[j]) / (grid[j + 1] - grid[j])
+    v0, v1 = np.take_along_axis(values, j, axis=1), np.take_along_axis(values, j + 1, axis=1)
+    return v0 + w * (v1 - v0)
+
+
 def therapy_covariates(row: pd.Series) -> dict:
     """The covariates handed to a regimen (both the trial's names and the therapy library's)."""
     d = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
@@ -193,8 +216,8 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     ids = cohort.index.to_numpy()
     P = len(ids)
     grid, scan_idx = output_grid(proto, ctx.grid_step_days)
-    scan_days = grid[scan_idx]
     horizon = proto.horizon_days
+    scan_days = visit_days(grid[scan_idx], ids, seed, proto.assessment.visit_window_days, horizon)  # (P, scans)
     max_tx = proto.treatment.max_duration_months
     treat_end = min(horizon, max_tx * DAYS_PER_MONTH) if max_tx else horizon
     cov_dicts = [therapy_covariates(r) for _, r in cohort.iterrows()]
@@ -230,15 +253,17 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     messages = list(res.messages)
     rules = R.RecistRules.from_protocol(proto.recist)
     # the same reads for the first pass (when to stop treatment) and the final one
-    factors = R.measurement_error_factors(ids, len(scan_days), len(SITES), rules, seed, RECIST_STREAM)
+    factors = R.measurement_error_factors(ids, scan_days.shape[1], len(SITES), rules, seed, RECIST_STREAM)
 
-    def recist_of(o):
-        d = np.stack([o[f"diameter_{s}"][:, scan_idx] for s in SITES], axis=2)
-        n = np.stack([o[f"n_lesions_{s}"][:, scan_idx] for s in SITES], axis=2)
-        return R.assess(d, n, scan_days, rules, factors)
+    def scans_of(o):  # (P, scans, sites) diameters and lesion counts at each patient's scan days
+        return tuple(np.stack([at_days(o[f"{kind}_{s}"], grid, scan_days) for s in SITES], axis=2)
+                     for kind in ("diameter", "n_lesions"))
 
-    first = recist_of(obs)
-    pd_day = np.where(first.pd_index >= 0, scan_days[np.maximum(first.pd_index, 0)], np.inf)
+    def day_of(index):  # day of a scan index per patient (inf where -1: none)
+        return np.where(index >= 0, np.take_along_axis(scan_days, np.maximum(index, 0)[:, None], 1)[:, 0], np.inf)
+
+    first = R.assess(*scans_of(obs), scan_days, rules, factors)
+    pd_day = day_of(first.pd_index)
     # 3. stop treatment at progression or for toxicity (holds, discontinuation); cross over
     crossed = np.zeros(P, dtype=bool)
     xo = proto.crossover
@@ -282,7 +307,8 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     if nh_mode or run_in_mode:  # patients without a plausible baseline are recorded as failures
         status = np.where(plausible, status, -1)
         messages = [m if plausible[i] else not_plausible for i, m in enumerate(messages)]
-    full = recist_of(obs)
+    scan_d, scan_n = scans_of(obs)
+    full = R.assess(scan_d, scan_n, scan_days, rules, factors)
 
     # 4. survival
     d_all = np.stack([obs[f"diameter_{s}"] for s in SITES], axis=2)  # (P, grid, S)
@@ -300,7 +326,7 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         patient_ids=ids, age=cohort["age"].to_numpy(float), albumin=cohort["albumin"].to_numpy(float),
         total_protein=cohort["total_protein"].to_numpy(float),
         nlr=np.where(np.isfinite(base_nlr), base_nlr, cohort["nlr"].to_numpy(float)),
-        tsb_mm=np.nan_to_num(full.sld[:, 0]), size_times=scan_days, size=size_scans, hazard_times=grid,
+        tsb_mm=np.nan_to_num(full.sld[:, 0]), size_times=grid[scan_idx], size=size_scans, hazard_times=grid,
         liver_sum_mm=liver_sum,
         untreated=np.array([not regimens[r].agents() for r in cohort["regimen"]]))
     surv = draw_overall_survival(os_in, seed, trial_link(ctx))
@@ -309,20 +335,20 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
                         horizon)
     ok = status == 0
     # assessments happen while alive and before censoring
-    seen = (scan_days[None, :] < np.minimum(death, censor + 1e-9)[:, None]) | (np.arange(len(scan_days)) == 0)
+    seen = (scan_days < np.minimum(death, censor + 1e-9)[:, None]) | (np.arange(scan_days.shape[1]) == 0)
     resp = np.where(seen, full.response, R.NE)
     best, pd_idx, resp_idx = R.best_overall_response(resp, scan_days, rules)
-    last_seen = np.array([scan_days[np.flatnonzero(seen[i] & ((resp[i] != R.NE) | (np.arange(len(scan_days)) == 0)))
-                                    .max()] for i in range(P)])
+    last_seen = np.array([scan_days[i, np.flatnonzero(seen[i] & ((resp[i] != R.NE) | (np.arange(scan_days.shape[1])
+                                                                                      == 0))).max()] for i in range(P)])
     os_days = np.minimum(death, censor)
     os_event = death <= censor
-    pfs_pd = np.where(pd_idx >= 0, scan_days[np.maximum(pd_idx, 0)], np.inf)
+    pfs_pd = day_of(pd_idx)
     pfs_raw = np.minimum(pfs_pd, np.where(os_event, death, np.inf))
     pfs_event = np.isfinite(pfs_raw) & (pfs_raw <= censor)
     pfs_days = np.where(pfs_event, pfs_raw, last_seen)
     responder = np.isin(best, (R.CR, R.PR))
     dcr = np.isin(best, (R.CR, R.PR, R.SD))
-    resp_day = np.where(resp_idx >= 0, scan_days[np.maximum(resp_idx, 0)], np.nan)
+    resp_day = np.where(resp_idx >= 0, day_of(resp_idx), np.nan)
     dor_days = np.where(responder, np.where(pfs_event, pfs_days, last_seen) - resp_day, np.nan)
     dor_event = np.where(responder, pfs_event, False)
     # failed patients: recorded, no endpoints
@@ -345,11 +371,10 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     rows = []
     for i in range(P):
         for j in np.flatnonzero(seen[i]):
-            rows.append((ids[i], arms[i], j, scan_days[j], full.sld[i, j],
+            rows.append((ids[i], arms[i], j, scan_days[i, j], full.sld[i, j],
                          (full.sld[i, j] / full.sld[i, 0] - 1) * 100 if full.sld[i, 0] > 0 else np.nan,
                          R.LABELS[resp[i, j]] if j else "baseline", bool(full.new_lesion[i, j]),
-                         *[obs[f"diameter_{s}"][i, scan_idx[j]] for s in SITES],
-                         *[obs[f"n_lesions_{s}"][i, scan_idx[j]] for s in SITES],
+                         *scan_d[i, j], *scan_n[i, j],
                          *full.targets[i]))
     assessments = pd.DataFrame(rows, columns=[
         "patient_id", "arm", "assessment", "day", "sld_mm", "sld_change_pct", "response", "new_lesion",

@@ -193,6 +193,15 @@ def lesion_detection_module(m: Model) -> None:
             "lesions below CT detection (under 10 mm) per metastatic site at the start, beside the visible ones "
             "(sub-centimetre liver lesions missed by CT are common at staging; no NSCLC count was found); "
             "range 0.05-20"), lognormal(0.8), "occult lesions per involved metastatic site at the start")
+        p("occult_organ_rate", 0.3, "dimensionless", 0.0, 3.0, assumed(
+            "expected occult lesions at the start in an organ without visible metastasis, at the typical liver seeding "
+            "propensity (f_seed 0.08; other organs and patients in proportion to their own f_seed). Autopsy and "
+            "follow-up series find metastases in organs that staging CT called clear, and new lesions in "
+            "uninvolved organs are a common way for NSCLC to progress on treatment; no per-organ count was found, so "
+            "it is left to calibration; range 0-3. Read by the population layer (livermet.trial.models."
+            "baseline_lesions), which places one lesion below detection in such an organ with probability "
+            "1 - exp(-rate f_seed / 0.08)"),
+            desc="occult lesions per organ without visible metastasis at the start (population layer)")
         one = S("one_cell")
         d_colony = (6 * S("c_colony") * S("vol_cell") / sp.pi) ** sp.Rational(1, 3)
         span = m.expression("log_growth_to_detection", 3 * sp.log(S("d_detect") / d_colony), "dimensionless",
