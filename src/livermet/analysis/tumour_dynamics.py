@@ -56,6 +56,11 @@ def reference_label(row: dict, fmt) -> str:
             f"{fmt(row['reference_ttg_weeks'])} ({row['reference_treatment']})")
 
 
+def nadir_reference_label(row: dict, fmt) -> str:
+    """'months to nadir, growth per month' of the published reference of a row of `nadir_dynamics`."""
+    return f"{fmt(row['reference_time_to_nadir_months'])}, {fmt(row['reference_post_nadir_growth_per_month'])}"
+
+
 def _median(x: pd.Series) -> float | None:
     x = x.dropna()
     return float(np.median(x)) if len(x) else None

@@ -155,7 +155,7 @@ def check_command(
         return
     from rich.table import Table
 
-    from ..analysis.tumour_dynamics import reference_label
+    from ..analysis.tumour_dynamics import nadir_reference_label, reference_label
 
     t = Table("id", "trial", "endpoint", "observed", "95% CI", "simulated", "sim. interval", "within")
     f = lambda x: "-" if x is None else f"{x:.3g}"  # noqa: E731
@@ -175,8 +175,8 @@ def check_command(
                    "published (months, /month)")
         for r in res["nadir_dynamics"]:
             nd.add_row(r["trial_id"], r["arm"], str(r["patients"]), f(r["time_to_nadir_months"]),
-                       f(r["post_nadir_growth_per_month"]), f"{f(r['reference_time_to_nadir_months'])}, "
-                       f"{f(r['reference_post_nadir_growth_per_month'])} ({r['reference_treatment']})")
+                       f(r["post_nadir_growth_per_month"]),
+                       f"{nadir_reference_label(r, f)} ({r['reference_treatment']})")
         Console().print(nd)
     console.print(f"{res['within_ci']} of {res['targets']} within CI ({100 * (res['fraction_within_ci'] or 0):.0f}%); "
                   f"liver vs no-liver contrasts in the right direction: {res['contrasts_right_direction']} of "

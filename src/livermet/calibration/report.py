@@ -9,7 +9,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from ..analysis.tumour_dynamics import reference_label
+from ..analysis.tumour_dynamics import nadir_reference_label, reference_label
 from ..report.html import CSS, _table
 
 
@@ -119,9 +119,8 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                      _table(["trial", "arm", "patients", "months to nadir", "log-volume growth /month",
                              "published (months, /month)"],
                             [[r["trial_id"], r["arm"], str(r["patients"]), _f(r["time_to_nadir_months"]),
-                              _f(r["post_nadir_growth_per_month"]),
-                              f"{_f(r['reference_time_to_nadir_months'])}, "
-                              f"{_f(r['reference_post_nadir_growth_per_month'])}"] for r in check["nadir_dynamics"]])]
+                              _f(r["post_nadir_growth_per_month"]), nadir_reference_label(r, _f)]
+                             for r in check["nadir_dynamics"]])]
     if pset:
         body += ["<h2>Fitted parameters</h2>",
                  f"<p>Parameter set <code>{html.escape(pset['id'])}</code> version {pset['version']} "
