@@ -73,6 +73,19 @@ def test_score_without_ci_uses_sample_size_and_rates_are_binomial():
     assert nr.z == 3.0 and nr.within is None
 
 
+def test_huber_objective_is_gaussian_inside_and_linear_beyond_the_threshold():
+    from livermet.calibration.objective import Scored, huber, negative_log_likelihood
+
+    assert huber(1.5, 2.0) == pytest.approx(0.5 * 1.5**2) and huber(-1.5, None) == pytest.approx(1.125)
+    assert huber(10.0, 2.0) == pytest.approx(2.0 * 10.0 - 2.0) and huber(-10.0, 2.0) == huber(10.0, 2.0)
+    # continuous with a continuous slope at the threshold
+    assert huber(2.0 + 1e-9, 2.0) == pytest.approx(huber(2.0 - 1e-9, 2.0))
+    assert (huber(2.001, 2.0) - huber(2.0, 2.0)) / 0.001 == pytest.approx(2.0, rel=1e-3)
+    scored = [Scored({}, z, 0.1, "published", None) for z in (0.5, -3.0, None)]
+    assert negative_log_likelihood(scored) == pytest.approx(0.125 + 4.5)
+    assert negative_log_likelihood(scored, 2.0) == pytest.approx(0.125 + 2.0 * 3.0 - 2.0)
+
+
 # ---------------------------------------------------------------- targets and parameter sets
 
 
@@ -327,6 +340,20 @@ def test_pattern_search_descends_a_quadratic_within_budget():
     calls.clear()
     pattern_search(f, np.full(4, 0.5), lambda: 7 - len(calls))
     assert len(calls) == 7  # stops when the budget is spent
+
+def test_pattern_search_ignores_improvements_below_the_threshold():
+    """With min_improvement, a probe that lowers the objective by less than the threshold (noise of small
+    cohorts) is not taken: on a landscape whose only slope is smaller than it, the search stays at the start."""
+    from livermet.calibration.fit import pattern_search
+
+    def shallow(u):
+        return 0.1 * float(np.sum(np.asarray(u)))  # best at 0, but each step of 0.15 gains only 0.015
+
+    u, fu = pattern_search(shallow, np.full(3, 0.5), lambda: 100, min_improvement=0.05)
+    assert np.allclose(u, 0.5) and fu == pytest.approx(0.15)
+    u, _ = pattern_search(shallow, np.full(3, 0.5), lambda: 100)
+    assert np.all(u < 0.5)  # without the threshold the same slope is followed
+
 
 
 def test_nadir_and_regrowth_from_the_scans():

@@ -205,6 +205,20 @@ def test_earlier_line_and_liver_hgf_weaken_cytotoxic_and_tki_kill(liver):
         (liver_d, primary_d)
 
 
+def test_tumours_after_an_earlier_line_grow_faster_untreated(liver):
+    """growth_pretreated scales the Gompertz rate of a tumour that progressed on an earlier line; untreated, the
+    earlier line changes nothing else (its chemo-resistant share only matters under chemotherapy)."""
+    arms = [_with_liver_mets(), _with_liver_mets(prior_lines=1.0, growth_pretreated=1.6),
+            _with_liver_mets(prior_lines=1.0, growth_pretreated=1.0)]
+    names = sorted(set().union(*arms))
+    d = liver.parameter_values()
+    res = simulate(liver, np.linspace(0, 90, 10), {k: [a.get(k, d[k]) for a in arms] for k in names})
+    assert np.all(res.status == 0)
+    burden = res.observable("tumour_burden")
+    np.testing.assert_allclose(burden[2], burden[0], rtol=1e-6)
+    assert burden[1, -1] > 1.2 * burden[0, -1]
+
+
 def test_liver_hgf_sets_a_tki_tolerant_clone_that_regrows_sooner(liver):
     """The HGF-MET bypass makes w H / (1 + w H) of the EGFR-mutant cells of liver lesions a TKI-tolerant clone
     from the start: the liver lesion bottoms out earlier and higher, and regrows sooner; other sites are untouched."""

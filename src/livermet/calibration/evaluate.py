@@ -29,6 +29,9 @@ class TrialFit:
     def nll(self) -> float:
         return negative_log_likelihood(self.scored)
 
+    def objective(self, robust_z: float | None = None) -> float:
+        return negative_log_likelihood(self.scored, robust_z)
+
 
 @dataclass
 class Evaluation:
@@ -38,6 +41,9 @@ class Evaluation:
     @property
     def nll(self) -> float:
         return float(sum(t.nll for t in self.trials))
+
+    def objective(self, robust_z: float | None = None) -> float:
+        return float(sum(t.objective(robust_z) for t in self.trials))
 
     def rows(self) -> list[dict]:
         out = []

@@ -67,6 +67,11 @@ class CalibrationSpec(BaseModel):
     initial_design: int = Field(8, ge=0)
     search: str = Field("nelder-mead", pattern="^(nelder-mead|pattern)$")
     max_evaluations: int = Field(40, ge=1)
+    robust_z: float | None = Field(None, gt=0.0, description=(
+        "Huber threshold in z units: beyond it a target's term grows linearly (objective.huber); none: Gaussian"))
+    min_improvement: float = Field(0.0, ge=0.0, description=(
+        "pattern search: a probe counts as better only if it lowers the objective by more than this; a fit on "
+        "small cohorts otherwise keeps moves that only fit their sampling noise"))
     parameters: list[FitParameter] = Field(min_length=1)
     start: dict[str, float] = Field({}, description="starting values (default: the model's values), e.g. an earlier fit")
 
@@ -176,9 +181,10 @@ class Checkpoint:
         self.cache[_key(rec["values"])] = rec
 
 
-def _record(ev: Evaluation, wall: float) -> dict:
-    return {"values": ev.values, "nll": ev.nll, "wall_s": round(wall, 3),
-            "trials": {t.trial: {"nll": t.nll, "failures": t.failures} for t in ev.trials},
+def _record(ev: Evaluation, wall: float, robust_z: float | None = None) -> dict:
+    """A checkpoint entry; its "nll" is the fit's objective (Huber form with robust_z)."""
+    return {"values": ev.values, "nll": ev.objective(robust_z), "wall_s": round(wall, 3),
+            "trials": {t.trial: {"nll": t.objective(robust_z), "failures": t.failures} for t in ev.trials},
             "rows": [{k: r.get(k) for k in ("trial_id", "target_id", "record", "kind", "role", "quantity",
                                            "published", "published_ci", "simulated", "simulated_ci", "z",
                                            "ci_source", "interval", "within")} for r in ev.rows()]}
@@ -237,7 +243,7 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
             ev = evaluate(values, trials, {t: spec.patients.get(t, spec.patients_per_trial) for t in trials},
                           spec.seed, model_name=spec.model,
                           parameter_set=None, scheduler=scheduler, published=published)
-            rec = _record(ev, time.perf_counter() - t)
+            rec = _record(ev, time.perf_counter() - t, spec.robust_z)
             ck.append(rec)
             counts["sim"] += 1
         if not any(_key(e["values"]) == k for e in seen):
@@ -258,7 +264,7 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
         if budget_left() > 0:
             best_u = spec.to_unit(min(seen, key=lambda e: e["nll"])["values"])
             if spec.search == "pattern":
-                pattern_search(f, best_u, budget_left)
+                pattern_search(f, best_u, budget_left, min_improvement=spec.min_improvement)
             else:
                 k = len(spec.parameters)
                 simplex = np.vstack([best_u] + [np.clip(best_u + 0.15 * np.eye(k)[i] * (1 if best_u[i] < 0.85 else -1),
@@ -280,14 +286,16 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
 
 
 def pattern_search(f: Callable[[np.ndarray], float], u0: np.ndarray, budget_left: Callable[[], int],
-                   step: float = 0.15, min_step: float = 0.02) -> tuple[np.ndarray, float]:
+                   step: float = 0.15, min_step: float = 0.02, min_improvement: float = 0.0
+                   ) -> tuple[np.ndarray, float]:
     """Compass search with pattern moves (Hooke-Jeeves kind) in the unit cube.
 
     Each round probes one step along every coordinate, first outward (inward near the upper bound:
     the same points as Nelder-Mead's first simplex) and, if that is no better, the other way; then it
     moves along the sum of the improving probes, doubling the move while it keeps improving. The best
     point found becomes the next centre; a round without improvement halves the step, and the search
-    ends below `min_step` or when the budget is spent."""
+    ends below `min_step` or when the budget is spent. A probe or move improves only if it lowers the
+    objective by more than `min_improvement`."""
     u, fu = np.asarray(u0, dtype=float), f(u0)
     while step >= min_step and budget_left() > 0:
         move = np.zeros_like(u)
@@ -302,7 +310,7 @@ def pattern_search(f: Callable[[np.ndarray], float], u0: np.ndarray, budget_left
                 if not 0.0 <= u[i] + d_i <= 1.0:
                     continue
                 fi = f(u + d)
-                if fi < fu:
+                if fi < fu - min_improvement:
                     move += d
                     if fi < best_f:
                         best_u, best_f = u + d, fi
@@ -311,7 +319,7 @@ def pattern_search(f: Callable[[np.ndarray], float], u0: np.ndarray, budget_left
         while np.count_nonzero(move) > 1 and budget_left() > 0:
             cand = np.clip(u + alpha * move, 0.0, 1.0)
             fc = f(cand)
-            if fc >= best_f:
+            if fc >= best_f - min_improvement:
                 break
             best_u, best_f = cand, fc
             alpha *= 2.0
@@ -334,8 +342,11 @@ def parameter_set_from_fit(res: FitResult, version: int, model_hash: str) -> dic
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "livermet_version": lm_version,
         "method": ("Latin hypercube + " + ("compass search with pattern moves" if res.spec.search == "pattern"
                                           else "bounded Nelder-Mead")
-                   + " on the Gaussian log-likelihood of the published figures (livermet.calibration.objective), "
-                   "common random numbers"),
+                   + " on the Gaussian log-likelihood of the published figures (livermet.calibration.objective"
+                   + (f"; Huber form beyond |z| = {res.spec.robust_z:g}" if res.spec.robust_z else "") + "), "
+                   "common random numbers"
+                   + (f"; probes kept only if the objective falls by more than {res.spec.min_improvement:g}"
+                      if res.spec.min_improvement else "")),
         "spec_hash": spec_hash(res.spec), "trials": res.spec.trial_ids(), "targets": targets,
         "patients_per_trial": res.spec.patients_per_trial, "patients": res.spec.patients, "seed": res.spec.seed,
         "objective": {"start_nll": round(res.start_nll, 4), "best_nll": round(res.best_nll, 4),
@@ -367,7 +378,7 @@ def leave_one_trial_out(spec: CalibrationSpec, out: str | Path, trials: list[str
                  "interval": list(s.interval) if s.interval else None, "simulated": s.row.get("simulated"),
                  "z": s.z, "within": s.within} for s in pred.scored if s.ci_source != "none"]
         scored = [r for r in rows if r["within"] is not None]
-        folds.append({"trial": t, "fitted": res.best, "train_nll": res.best_nll, "heldout_nll": pred.nll,
+        folds.append({"trial": t, "fitted": res.best, "train_nll": res.best_nll, "heldout_nll": pred.objective(spec.robust_z),
                       "rows": rows, "within": sum(bool(r["within"]) for r in scored), "targets": len(scored)})
     n = sum(f["targets"] for f in folds)
     return {"spec": spec.id, "folds": folds, "targets": n, "within": sum(f["within"] for f in folds),

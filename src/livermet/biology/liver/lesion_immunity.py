@@ -82,9 +82,12 @@ def lesion_immunity_module(m: Model) -> None:
         if50 = p("IFNg_50_ind", 2.96e-3, "nM", 1e-4, 0.1, cite(QSPIO, note="Mimura 2018; 2.96 pM"))
         kif = p("k_IFNg_Tsec", 4e-13, "nmol/cell/day", 1e-14, 1e-11, cite(QSPIO, note="Autenshlyus 2021"))
         kifd = p("k_IFNg_deg", 7.68, "1/day", 1.0, 20.0, cite(QSPIO, note="Hofstra 1998"))
-        pd50 = p("PDL1_50", 0.25, "dimensionless", 0.05, 1.0, assumed(
+        pd50 = p("PDL1_50", 0.25, "dimensionless", 0.05, 5.0, assumed(
             "PD-L1 level (fraction-positive equivalent) of half-maximal PD-1 signalling; QSPIO's PD1_50 is in molecules "
-            "per um2 of synapse and has no direct counterpart here; 0.05-1"))
+            "per um2 of synapse and has no direct counterpart here; 0.05-5: the level reaches (TPS + myeloid) times "
+            "the IFN-gamma induction, up to about 7 in an inflamed PD-L1-high lesion, so a half-maximal level above 1 "
+            "is what lets a tumour's TPS change its PD-1 signalling (and the benefit of blockade) rather than "
+            "saturate it in every tumour"))
         tgfb = p("TGFbase", 0.016, "nM", 0.005, 0.05, cite(ROBERTSON_TESSI, note="baseline TGF-beta"))
         ktgs = p("k_TGFb_Tsec", 1.2e-10, "nmol/cell/day", 1e-11, 1e-9, cite(QSPIO, note="Liyanage 2002; Treg TGF-beta"))
         ktgd = p("k_TGFb_deg", 14.3, "1/day", 5.0, 30.0, cite(QSPIO, note="Robertson-Tessi 2012"))

@@ -76,6 +76,14 @@ def lesions_module(m: Model) -> None:
         prior = p("prior_lines", 0.0, "dimensionless", 0.0, 10.0, assumed(
             "number of earlier lines of systemic therapy (0 first line); set per patient by the trial layer from the "
             "protocol's line of therapy"), desc="earlier lines of systemic therapy")
+        gpre = p("growth_pretreated", 1.6, "dimensionless", 1.0, 3.0, assumed(
+            "growth rate of a tumour that progressed on an earlier line, relative to an untreated one: second-line "
+            "trials enrol tumours at progression, selected for growth under the first line. He et al. 2021 Front "
+            "Oncol 10:621329 measured a median pre-treatment growth of 21.1% volume per month (0.0063/day) over the "
+            "wash-out before PD-1 blockade in 80 advanced NSCLC patients, about 1.6 times the volume growth of the "
+            "model's untreated tumours (Stein kg of the SEER natural-history arm 0.009/week in diameter, 0.0039/day "
+            "in volume); left to calibration on the second-line trials (T25-T27); range 1-3"),
+            desc="growth-rate factor of tumours after an earlier line of therapy")
         frp = p("f_resistant_pretreated", 0.5, "dimensionless", 0.0, 0.95, assumed(
             "share of the chemo-sensitive cells that a tumour progressing after first-line platinum chemotherapy has "
             "turned resistant (selection during first-line therapy; second-line docetaxel responds in about a tenth of "
@@ -128,7 +136,7 @@ def lesions_module(m: Model) -> None:
                               f"VEGF signalling after blockade, {site}")
             gmod = S("growth_mod_liver") if site == "liver" else 1
             ev_g = EV["liver_growth"] if site == "liver" else EV["growth"]
-            m.process(f"growth_{site}", kg * gmod * C * sp.log((K + one) / (C + one)), {C: 1}, ev_g,
+            m.process(f"growth_{site}", kg * (1 + (gpre - 1) * clip01(prior)) * gmod * C * sp.log((K + one) / (C + one)), {C: 1}, ev_g,
                       "Gompertz growth towards the vascular capacity")
             m.process(f"death_{site}", kd * C, {C: -1, Cd: 1}, EV["death"])
             m.process(f"capacity_growth_{site}", kKg * C * Hv, {K: 1},
