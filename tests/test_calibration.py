@@ -167,6 +167,17 @@ def test_search_starts_from_the_spec_start_values(toy_trial, tmp_path):
     assert res.evaluations[0]["values"] == {"a_growth": 0.0051}
 
 
+def test_pattern_fit_with_min_improvement_keeps_its_centre(toy_trial, tmp_path):
+    """With min_improvement the fit's result is the search's centre, not the lowest value seen: a probe
+    better by less than the threshold is noise. Without it, the lowest value seen wins."""
+    published = {toy_trial: _synthetic_published(toy_trial)}
+    kw = dict(start={"a_growth": 0.0075}, initial_design=0, max_evaluations=5, search="pattern")
+    plain = run_calibration(_spec(toy_trial, **kw), tmp_path / "plain", published=published)
+    assert plain.best_nll == min(e["nll"] for e in plain.evaluations) < plain.start_nll
+    strict = run_calibration(_spec(toy_trial, min_improvement=1e6, **kw), tmp_path / "strict", published=published)
+    assert strict.best == {"a_growth": 0.0075} and strict.best_nll == strict.start_nll
+
+
 # ---------------------------------------------------------------- fit: recovery, checkpoint, resume
 
 TRUE_GROWTH = 0.004

@@ -253,6 +253,7 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
         return rec["nll"]
 
     budget_left = lambda: spec.max_evaluations - len(seen)  # noqa: E731
+    chosen = None  # key of the search's own result, when it is not simply the lowest value seen
     try:
         f(spec.to_unit(start))
         if spec.initial_design:
@@ -264,7 +265,9 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
         if budget_left() > 0:
             best_u = spec.to_unit(min(seen, key=lambda e: e["nll"])["values"])
             if spec.search == "pattern":
-                pattern_search(f, best_u, budget_left, min_improvement=spec.min_improvement)
+                centre, _ = pattern_search(f, best_u, budget_left, min_improvement=spec.min_improvement)
+                if spec.min_improvement:  # a point better than the centre by less than the threshold is noise
+                    chosen = _key(spec.from_unit(centre))
             else:
                 k = len(spec.parameters)
                 simplex = np.vstack([best_u] + [np.clip(best_u + 0.15 * np.eye(k)[i] * (1 if best_u[i] < 0.85 else -1),
@@ -276,7 +279,8 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
         meta["status"] = "stopped"
         meta_path.write_text(json.dumps(meta, indent=1))
         raise KeyboardInterrupt("stopped after the requested number of evaluations (test hook)") from None
-    best = min(seen, key=lambda e: e["nll"])
+    best = min(seen, key=lambda e: e["nll"]) if chosen is None else \
+        next(e for e in seen if _key(e["values"]) == chosen)
     res = FitResult(spec, best["values"], best["nll"], seen[0]["nll"], seen, counts["sim"], counts["reused"],
                     time.perf_counter() - t0)
     meta.update({"status": "complete", "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
