@@ -27,7 +27,8 @@ class TrialFit:
 
     @property
     def nll(self) -> float:
-        return negative_log_likelihood(self.scored)
+        """The Gaussian objective; `objective(robust_z)` gives its Huber form."""
+        return self.objective()
 
     def objective(self, robust_z: float | None = None) -> float:
         return negative_log_likelihood(self.scored, robust_z)
@@ -40,7 +41,7 @@ class Evaluation:
 
     @property
     def nll(self) -> float:
-        return float(sum(t.nll for t in self.trials))
+        return self.objective()
 
     def objective(self, robust_z: float | None = None) -> float:
         return float(sum(t.objective(robust_z) for t in self.trials))

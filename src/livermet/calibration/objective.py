@@ -36,7 +36,7 @@ class Scored:
 
     @property
     def nll(self) -> float:
-        return 0.0 if self.z is None else 0.5 * self.z * self.z
+        return 0.0 if self.z is None else huber(self.z, None)
 
     @property
     def within(self) -> bool | None:

@@ -82,7 +82,7 @@ def lesions_module(m: Model) -> None:
             "Oncol 10:621329 measured a median pre-treatment growth of 21.1% volume per month (0.0063/day) over the "
             "wash-out before PD-1 blockade in 80 advanced NSCLC patients, about 1.6 times the volume growth of the "
             "model's untreated tumours (Stein kg of the SEER natural-history arm 0.009/week in diameter, 0.0039/day "
-            "in volume); left to calibration on the second-line trials (T25-T27); range 1-3"),
+            "in volume); left to calibration on the trials of pretreated patients (T25-T27, T35, T36); range 1-3"),
             desc="growth-rate factor of tumours after an earlier line of therapy")
         frp = p("f_resistant_pretreated", 0.5, "dimensionless", 0.0, 0.95, assumed(
             "share of the chemo-sensitive cells that a tumour progressing after first-line platinum chemotherapy has "
@@ -136,7 +136,8 @@ def lesions_module(m: Model) -> None:
                               f"VEGF signalling after blockade, {site}")
             gmod = S("growth_mod_liver") if site == "liver" else 1
             ev_g = EV["liver_growth"] if site == "liver" else EV["growth"]
-            m.process(f"growth_{site}", kg * (1 + (gpre - 1) * clip01(prior)) * gmod * C * sp.log((K + one) / (C + one)), {C: 1}, ev_g,
+            rate = kg * (1 + (gpre - 1) * clip01(prior)) * gmod
+            m.process(f"growth_{site}", rate * C * sp.log((K + one) / (C + one)), {C: 1}, ev_g,
                       "Gompertz growth towards the vascular capacity")
             m.process(f"death_{site}", kd * C, {C: -1, Cd: 1}, EV["death"])
             m.process(f"capacity_growth_{site}", kKg * C * Hv, {K: 1},
