@@ -191,7 +191,8 @@ def test_earlier_line_and_liver_hgf_weaken_cytotoxic_and_tki_kill(liver):
     shields part of the liver lesions from the EGFR-TKI, and only them."""
     chemo = dict(set_chemo_kill_rate=0.05)
     tki = dict(egfr_mutant=1.0, f_tki_insensitive=0.1, set_targeted_kill_rate=0.05)
-    arms = [_with_liver_mets(**chemo), _with_liver_mets(**chemo, prior_lines=1.0, f_resistant_pretreated=0.8),
+    pretreated = dict(prior_lines=1.0, prior_chemotherapy=1.0, f_resistant_pretreated=0.8)
+    arms = [_with_liver_mets(**chemo), _with_liver_mets(**chemo, **pretreated),
             _with_liver_mets(**tki, w_hgf_tki=0.0), _with_liver_mets(**tki, w_hgf_tki=4.0)]
     names = sorted(set().union(*arms))
     d = liver.parameter_values()

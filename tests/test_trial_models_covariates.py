@@ -58,6 +58,10 @@ def test_tps_in_percent_and_line_of_therapy_reach_the_liver_model():
     np.testing.assert_array_equal(p["prior_lines"].to_numpy(), [0.0, 1.0, 1.0])
     assert (enrol(load_protocol(resolve("oak")), 20, 3)["prior_lines"] == 1).all()
     assert (enrol(load_protocol(resolve("keynote024")), 20, 3)["prior_lines"] == 0).all()
+    # chemo-resistance from an earlier line only when that line was chemotherapy (Cai 2023: after an EGFR-TKI)
+    prior_chemo = {t: set(enrol(load_protocol(resolve(t)), 20, 3)["prior_chemotherapy"]) for t in
+                   ("oak", "cai2023", "keynote024")}
+    assert prior_chemo == {"oak": {1}, "cai2023": {0}, "keynote024": {0}}
 
 
 def test_egfr_status_marks_mutant_tumours_and_the_model_sets_their_tki_insensitive_share():

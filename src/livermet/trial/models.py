@@ -35,6 +35,7 @@ COVARIATE_PARAMETERS = {
     "pdl1_tps": "pdl1_tps",
     "tmb": "tmb",
     "prior_lines": "prior_lines",
+    "prior_chemotherapy": "prior_chemotherapy",
 }
 
 # parameters a patient's covariates set (kept when its other varying parameters are redrawn)

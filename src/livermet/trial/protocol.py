@@ -283,6 +283,9 @@ class Protocol(_Strict):
     design: Literal["randomised", "single_arm_cohort"] = "randomised"
     # second_or_later: every patient progressed on an earlier line (model parameter prior_lines = 1)
     line: Literal["first", "second_or_later"] = "first"
+    # what that earlier line was: chemotherapy (model parameter prior_chemotherapy = 1: chemo-resistance acquired
+    # on it) or targeted (an EGFR-TKI, say; no chemo-resistance from it); not used for first-line trials
+    prior_therapy: Literal["chemotherapy", "targeted"] = "chemotherapy"
     eligibility: Eligibility = Eligibility()
     population: Population | None = None
     arms: list[Arm] = Field(min_length=1)

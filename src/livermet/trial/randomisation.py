@@ -102,5 +102,6 @@ def enrol(protocol: Protocol, n_patients: int, seed: int) -> pd.DataFrame:
                          for p in ids])
     out.insert(4, "dropout_day", drop)
     out["prior_lines"] = 0 if protocol.line == "first" else 1  # second_or_later: at least one earlier line
+    out["prior_chemotherapy"] = int(protocol.line != "first" and protocol.prior_therapy == "chemotherapy")
     out["example_rank"] = out.groupby("arm").cumcount()
     return out

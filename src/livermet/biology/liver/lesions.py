@@ -84,6 +84,10 @@ def lesions_module(m: Model) -> None:
             "model's untreated tumours (Stein kg of the SEER natural-history arm 0.009/week in diameter, 0.0039/day "
             "in volume); left to calibration on the trials of pretreated patients (T25-T27, T35, T36); range 1-3"),
             desc="growth-rate factor of tumours after an earlier line of therapy")
+        prior_chemo = p("prior_chemotherapy", 0.0, "dimensionless", 0.0, 1.0, assumed(
+            "1 when the earlier line was chemotherapy, 0 otherwise (first line, or an earlier targeted therapy such as "
+            "an EGFR-TKI); set per patient by the trial layer from the protocol's prior_therapy"),
+            desc="an earlier line of chemotherapy")
         frp = p("f_resistant_pretreated", 0.5, "dimensionless", 0.0, 0.95, assumed(
             "share of the chemo-sensitive cells that a tumour progressing after first-line platinum chemotherapy has "
             "turned resistant (selection during first-line therapy; second-line docetaxel responds in about a tenth of "
@@ -148,8 +152,8 @@ def lesions_module(m: Model) -> None:
             # than the rest changes by -k_a f (1 - f) (exact for two clones; the two traits are independent
             # and stay so under additive kill rates). Without it a fixed resistant share gave endless
             # responses; with it the resistant clone takes over and the lesion regrows on treatment.
-            # A tumour that progressed on an earlier line starts with more chemo-resistant cells.
-            fr = m.species(f"fres_{site}", "dimensionless", site, fres + (1 - fres) * frp * clip01(prior),
+            # A tumour that progressed on earlier chemotherapy starts with more chemo-resistant cells.
+            fr = m.species(f"fres_{site}", "dimensionless", site, fres + (1 - fres) * frp * clip01(prior_chemo),
                            f"chemo-resistant share of the living cancer cells, {site}")
             # In liver lesions hepatocyte HGF activates MET, a bypass of EGFR inhibition: the cells it protects are
             # a clone outside the TKI's reach from the start. A slower kill of every sensitive cell instead delayed
