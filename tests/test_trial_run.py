@@ -72,6 +72,22 @@ def test_tables_endpoints_and_censoring(reference_run):
     assert r["dynamics"]["observable"].nunique() >= 14
 
 
+def test_crossover_changes_survival_only_of_the_patients_who_cross(reference_run, tmp_path):
+    # the OS link sees scans up to the first progression; a crossover acts on survival through the
+    # second Stein fit after the switch (survival_link.draw_overall_survival)
+    d = dict(PROTOCOL)
+    d.pop("crossover")
+    out = tmp_path / "no_crossover"
+    run_trial(parse_protocol(d), N, 11, out, model_name="toy", batch_size=N, progress=False)
+    a, b = endpoints_of(reference_run), endpoints_of(out)
+    crossed = a["crossed_over"].to_numpy()
+    assert crossed.any() and not b["crossed_over"].any()
+    assert np.isfinite(a["os_log_mu_after_switch"][crossed]).all()
+    assert np.isnan(a["os_log_mu_after_switch"][~crossed]).all() and np.isnan(b["os_log_mu_after_switch"]).all()
+    assert np.allclose(a["death_day"][~crossed], b["death_day"][~crossed], equal_nan=True)
+    assert not np.allclose(a["death_day"][crossed], b["death_day"][crossed], equal_nan=True)
+
+
 def test_deterministic_across_batch_sizes(reference_run, tmp_path):
     run_trial(proto(), N, 11, tmp_path / "b7", model_name="toy", batch_size=7, progress=False)
     pd.testing.assert_frame_equal(endpoints_of(reference_run), endpoints_of(tmp_path / "b7"))

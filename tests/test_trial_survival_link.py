@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from livermet.trial.survival_link import (
-    sizes_until_progression,
     Coefficient,
     OSInputs,
     OSLink,
@@ -16,6 +15,8 @@ from livermet.trial.survival_link import (
     fit_stein,
     liver_target_sum,
     log_normal_mu,
+    sizes_after_switch,
+    sizes_until_progression,
     split_link_values,
     time_to_growth,
 )
@@ -143,3 +144,54 @@ def test_only_fittable_link_coefficients_within_range_can_be_set():
         OSLink().with_values({"untreated_shift": 0.5}, "test")
     assert split_link_values({"k_fasl": 1.0, "os_link.untreated_shift": -0.5}) == (
         {"k_fasl": 1.0}, {"untreated_shift": -0.5})
+
+
+def test_switch_changes_the_clock_from_the_switch_on():
+    # without background mortality and liver term, a patient whose clock runs at speed 1/a after day s
+    # dies at s + a (T - s) when the unswitched death time T is beyond s, and at T otherwise
+    link = dataclasses.replace(OSLink(), gompertz_a=Coefficient(0.0, "1/year", "test: no background mortality"))
+    n = 2000
+    base_in = _inputs(n, 0.002)
+    base = draw_overall_survival(base_in, seed=4, link=link)
+    s = 200.0
+    t = base_in.size_times
+    after = t[t >= s] - s
+    # after the switch the tumour shrinks then regrows slowly: a longer log survival time
+    slow = stein(after, 0.0005, 0.02, y0=120.0)
+    inp = _inputs(n, 0.002)
+    inp.switch_day = np.where(np.arange(n) % 2 == 0, s, np.inf)
+    times, size = sizes_after_switch(np.tile(np.r_[np.full((t < s).sum(), np.nan), slow], (n, 1)), t,
+                                     np.where(np.arange(n) % 2 == 0, int((t < s).sum()), -1), 364.0)
+    inp.switch_times, inp.switch_size = times, size
+    out = draw_overall_survival(inp, seed=4, link=link)
+    sw = np.arange(n) % 2 == 0
+    assert np.all(np.isnan(out["os_mu_after_switch"][~sw])) and np.allclose(out["death_day"][~sw], base["death_day"][~sw])
+    a = np.exp(out["os_mu_after_switch"][sw] - out["os_mu"][sw])
+    assert np.all(a > 1)  # the new therapy slowed the tumour: the clock slows
+    T = base["death_day"][sw]
+    expect = np.where(T > s, s + a * (T - s), T)
+    finite = np.isfinite(expect) & (expect < t[-1])
+    # within the linear interpolation of the cumulative hazard on the weekly grid
+    assert np.all(np.abs(out["death_day"][sw][finite] - expect[finite]) < 7.0 * a[finite])
+    assert np.median(np.abs(out["death_day"][sw][finite] / expect[finite] - 1)) < 1e-4
+    # a switch to something that changes nothing (same tumour course) leaves the clock alone
+    same = _inputs(n, 0.002)
+    same.switch_day = inp.switch_day
+    k = int((t < s).sum())
+    same.switch_times, same.switch_size = sizes_after_switch(same.size, t, np.where(sw, k, -1), 364.0)
+    out_same = draw_overall_survival(same, seed=4, link=link)
+    assert np.all(np.abs(out_same["os_mu_after_switch"][sw] - out_same["os_mu"][sw]) < 1.0)
+
+
+def test_sizes_after_switch_stop_at_the_next_target_progression():
+    y = np.array([[50.0, 60, 40, 30, 30, 37, 45, 60, 80]])
+    t = np.arange(9) * 42.0
+    times, size = sizes_after_switch(y, t, np.array([1]), window_days=1000)
+    # from scan 1 (60 mm): nadir 30, first +20% and +5 mm at 37 (scan 5), kept up to it
+    assert size[0, :5].tolist() == [60, 40, 30, 30, 37] and np.isnan(size[0, 5:]).all()
+    assert times[0, :5].tolist() == [0, 42, 84, 126, 168]
+    # at least three scans after the switch even when it progresses at once; the window cuts later scans
+    times, size = sizes_after_switch(np.array([[50.0, 60, 80, 90, 99, 120]]), t[:6], np.array([1]), window_days=100)
+    assert np.isfinite(size[0, :3]).all() and np.isnan(size[0, 3:]).all()
+    # no switch: nothing
+    assert np.isnan(sizes_after_switch(y, t, np.array([-1]), 1000)[1]).all()

@@ -8,8 +8,9 @@ Steps per batch:
 2. simulate to the horizon; RECIST 1.1 at the assessment days;
 3. patients who progress while on treatment are simulated again with their treatment stopped at
    the progression scan (and, for crossover, the crossover regimen from then on);
-4. overall survival from the TGI-OS link (survival_link.py); censoring at the data cut-off or at
-   drop-out; assessments after death or censoring are not made;
+4. overall survival from the TGI-OS link (survival_link.py), whose clock changes speed at a crossover
+   with the tumour dynamics on the new therapy; censoring at the data cut-off or at drop-out;
+   assessments after death or censoring are not made;
 5. endpoints: OS, PFS, best overall response, ORR/DCR flags, duration of response.
 """
 
@@ -30,7 +31,7 @@ from .models import get_setup
 from .protocol import DAYS_PER_MONTH, Population, Protocol, parse_protocol
 from .randomisation import AE_STREAM, CROSSOVER_STREAM, RECIST_STREAM, VISIT_STREAM
 from .survival_link import (LINK_PREFIX, OSInputs, OSLink, draw_overall_survival, liver_target_sum,
-                            sizes_until_progression, split_link_values)
+                            sizes_after_switch, sizes_until_progression, split_link_values)
 
 SITES = ("primary", "liver", "bone", "brain", "adrenal")
 ENDPOINT_COLUMNS = ("os_days", "os_event", "pfs_days", "pfs_event", "best_response", "responder", "disease_control",
@@ -322,6 +323,7 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     size_scans = sizes_until_progression(size[:, scan_idx], full.pd_index)
     liver_sum = liver_target_sum(obs["diameter_liver"], full.targets[:, SITES.index("liver")])
     base_nlr = obs["nlr"][:, 0]
+    link = trial_link(ctx)
     os_in = OSInputs(
         patient_ids=ids, age=cohort["age"].to_numpy(float), albumin=cohort["albumin"].to_numpy(float),
         total_protein=cohort["total_protein"].to_numpy(float),
@@ -329,7 +331,12 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         tsb_mm=np.nan_to_num(full.sld[:, 0]), size_times=grid[scan_idx], size=size_scans, hazard_times=grid,
         liver_sum_mm=liver_sum,
         untreated=np.array([not regimens[r].agents() for r in cohort["regimen"]]))
-    surv = draw_overall_survival(os_in, seed, trial_link(ctx))
+    if crossed.any():  # the crossover therapy changes the link's clock from the switch on
+        switch_index = np.where(crossed, first.pd_index, -1)
+        os_in.switch_day = np.where(crossed, pd_day, np.inf)
+        os_in.switch_times, os_in.switch_size = sizes_after_switch(
+            size[:, scan_idx], grid[scan_idx], switch_index, link.fit_window_days.value)
+    surv = draw_overall_survival(os_in, seed, link)
     death = surv["death_day"]
     censor = np.minimum(np.minimum(cohort["admin_censor_day"].to_numpy(float), cohort["dropout_day"].to_numpy(float)),
                         horizon)
@@ -364,7 +371,7 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         "death_day": nan_if_failed(death), "censor_day": censor,
         "baseline_sld_mm": full.sld[:, 0], "n_target_lesions": full.targets.sum(axis=1),
         "kg_per_week": surv["kg_per_week"], "ks_per_week": surv["ks_per_week"], "ttg_weeks": surv["ttg_weeks"],
-        "os_log_mu": surv["os_mu"], "crossed_over": crossed, "solver_ok": ok,
+        "os_log_mu": surv["os_mu"], "os_log_mu_after_switch": surv["os_mu_after_switch"], "crossed_over": crossed, "solver_ok": ok,
         "solver_status": status, "solver_message": messages,
     })
     # assessments table (long): only scans actually made

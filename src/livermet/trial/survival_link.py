@@ -30,6 +30,11 @@ The death hazard of a patient is
   are the only link coefficients a parameter set may set (`os_link.untreated_shift`,
   `os_link.treated_shift`).
 
+- Crossover: a patient who switches to another therapy at progression gets a second log survival
+  time from the tumour sizes after the switch, and the log-normal clock runs faster or slower from
+  the switch on (`draw_overall_survival`). Without it the link, which sees the scans up to the first
+  progression, would not see a crossover at all.
+
 Each patient's death time solves H(t) = E with E ~ Exp(1) drawn from its own random stream.
 """
 
@@ -125,12 +130,13 @@ def split_link_values(values: dict[str, float]) -> tuple[dict[str, float], dict[
 # ----------------------------------------------------------------------------- Stein fit
 def fit_stein(times_days: np.ndarray, size: np.ndarray, iterations: int = 60) -> tuple[np.ndarray, np.ndarray]:
     """Fit SLD(t) = SLD(0) (exp(-ks t) + exp(kg t) - 1) per patient (rows of `size`) by least squares
-    on log size (Levenberg-Marquardt, vectorised). Returns kg, ks in 1/day (NaN when unusable)."""
-    t = np.asarray(times_days, dtype=float)
+    on log size (Levenberg-Marquardt, vectorised). `times_days`: one row of scan times for every patient,
+    or a row per patient. Returns kg, ks in 1/day (NaN when unusable)."""
     y = np.asarray(size, dtype=float)
+    t = np.broadcast_to(np.nan_to_num(np.asarray(times_days, dtype=float), nan=-1.0), y.shape)
     P = y.shape[0]
     y0 = y[:, :1]
-    valid = np.isfinite(y) & (y > 0) & (y0 > 0) & (t[None, :] > 0)
+    valid = np.isfinite(y) & (y > 0) & (y0 > 0) & (t > 0)
     obs = np.where(valid, np.log(np.where(valid, y, 1.0) / np.where(y0 > 0, y0, 1.0)), 0.0)
     w = valid.astype(float)
     theta = np.tile(np.log([1.6e-3, 1.4e-3]), (P, 1))  # start at Ribba 2022 OAK typical values (1/day)
@@ -186,6 +192,30 @@ def sizes_until_progression(size_at_scans: np.ndarray, pd_index: np.ndarray,
     return np.where(np.arange(y.shape[1])[None, :] <= last[:, None], y, np.nan)
 
 
+def sizes_after_switch(size_at_scans: np.ndarray, scan_times: np.ndarray, switch_index: np.ndarray,
+                       window_days: float, min_scans: int = MIN_LINK_SCANS) -> tuple[np.ndarray, np.ndarray]:
+    """Tumour sizes from the scan at which a patient switched therapy (`switch_index`, -1: no switch),
+    re-based there, for a second Stein fit: (times since the switch (P, T), sizes (P, T)), NaN where unused.
+    Column 0 is the switch scan. Like the first fit, they run up to the next progression of the target
+    sum (+20% over its nadir since the switch and at least +5 mm; new lesions are not seen here), at least
+    `min_scans` scans after the switch, and within `window_days` of it."""
+    y = np.asarray(size_at_scans, dtype=float)
+    tt = np.asarray(scan_times, dtype=float)
+    P, T = y.shape
+    times, out = np.full((P, T), np.nan), np.full((P, T), np.nan)
+    for i in np.flatnonzero(np.asarray(switch_index) >= 0):
+        j = int(switch_index[i])
+        seg, rel = y[i, j:], tt[j:] - tt[j]
+        nadir = np.minimum.accumulate(np.where(np.isfinite(seg), seg, np.inf))
+        grown = (seg >= 1.2 * nadir) & (seg - nadir >= 5.0)
+        grown[0] = False
+        stop = int(np.argmax(grown)) if grown.any() else len(seg) - 1
+        keep = (np.arange(len(seg)) <= max(stop, min_scans)) & (rel <= window_days + 1e-9)
+        times[i, :len(seg)] = np.where(keep, rel, np.nan)
+        out[i, :len(seg)] = np.where(keep, seg, np.nan)
+    return times, out
+
+
 def liver_target_sum(diameter_liver: np.ndarray, liver_targets: np.ndarray) -> np.ndarray:
     """(P, T) sum of the liver target-lesion diameters (mm): the number of liver targets chosen at
     baseline (P,) times the typical liver-lesion diameter (P, T); a missing diameter counts as 0.
@@ -210,6 +240,11 @@ class OSInputs:
     hazard_times: np.ndarray  # days, grid of the cumulative hazard
     liver_sum_mm: np.ndarray  # (P, len(hazard_times)) sum of liver-lesion diameters
     untreated: np.ndarray | None = None  # True for patients given no anticancer therapy (None: all treated)
+    # patients who switched to a new therapy (crossover at progression): the day of the switch (inf: none)
+    # and their tumour sizes from then on (`sizes_after_switch`)
+    switch_day: np.ndarray | None = None
+    switch_times: np.ndarray | None = None  # (P, T) days since the switch
+    switch_size: np.ndarray | None = None  # (P, T), column 0 at the switch
     extras: dict = field(default_factory=dict)
 
 
@@ -223,23 +258,53 @@ def log_normal_mu(link: OSLink, kg_week, ttg_week, tsb, alb, tpro, nlr) -> np.nd
             + link.nlr_slope.value * (nlr - link.nlr_ref.value))
 
 
-def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> dict[str, np.ndarray]:
-    """Death day per patient (inf if beyond the hazard grid), with the link's per-patient terms."""
-    window = inp.size_times <= link.fit_window_days.value + 1e-9
-    kg_d, ks_d = fit_stein(inp.size_times[window], inp.size[:, window])
+def _stein_metrics(link: OSLink, times: np.ndarray, size: np.ndarray):
+    """(kg, ks, kg for the link, TTG for the link, fitted) of the Stein fit, rates in 1/week and TTG in weeks.
+    Patients whose size could not be fitted (no measurable disease) have NaN kg and ks and get the population
+    typical kg and the reference TTG for the link."""
+    kg_d, ks_d = fit_stein(times, size)
     kg_w, ks_w = kg_d * DAYS_PER_WEEK, ks_d * DAYS_PER_WEEK
     ttg_w = time_to_growth(kg_w, ks_w)
-    # patients whose size could not be fitted (no measurable disease) keep the population typical values
-    kg_w = np.where(np.isfinite(kg_w), kg_w, 0.0016 * DAYS_PER_WEEK)
-    ttg_w = np.where(np.isfinite(ttg_w), ttg_w, link.ttg_ref.value)
+    fitted = np.isfinite(kg_w)
+    kg_link = np.where(fitted, kg_w, 0.0016 * DAYS_PER_WEEK)
+    ttg_link = np.where(np.isfinite(ttg_w), ttg_w, link.ttg_ref.value)
+    return kg_w, ks_w, kg_link, ttg_link, fitted
+
+
+def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> dict[str, np.ndarray]:
+    """Death day per patient (inf if beyond the hazard grid), with the link's per-patient terms.
+
+    A patient who switched therapy at day s (crossover) gets a second log survival time mu_s from the
+    Stein fit of the sizes after the switch (with the size at the switch as the baseline sum), and the
+    link's accelerated-failure-time clock runs exp(mu - mu_s) times as fast from s on:
+    S(t) = S_LN(s + (t - s) exp(mu - mu_s); mu). This is the time-varying AFT model behind the
+    rank-preserving structural failure time method (Robins & Tsiatis 1991 Commun Stat Theory Methods
+    20:2609), with the acceleration given per patient by the link instead of estimated."""
+    window = inp.size_times <= link.fit_window_days.value + 1e-9
+    _, ks_w, kg_w, ttg_w, _ = _stein_metrics(link, inp.size_times[window], inp.size[:, window])
     mu = log_normal_mu(link, kg_w, ttg_w, inp.tsb_mm, inp.albumin, inp.total_protein, inp.nlr)
     untreated = np.zeros(len(mu)) if inp.untreated is None else np.asarray(inp.untreated, dtype=float)
     mu = mu + link.untreated_shift.value * untreated + link.treated_shift.value * (1 - untreated)
     sigma = np.exp(link.log_sigma.value)
     t = inp.hazard_times
+    clock = np.broadcast_to(t, (len(mu), len(t)))
+    mu_switch = np.full(len(mu), np.nan)
+    if inp.switch_day is not None:
+        s = np.asarray(inp.switch_day, dtype=float)
+        sw = np.flatnonzero(np.isfinite(s))
+        if len(sw):
+            _, _, kg2, ttg2, fitted = _stein_metrics(link, inp.switch_times[sw], inp.switch_size[sw])
+            mu2 = log_normal_mu(link, kg2, ttg2, np.nan_to_num(inp.switch_size[sw, 0]), inp.albumin[sw],
+                                inp.total_protein[sw], inp.nlr[sw]) + link.treated_shift.value
+            mu2 = np.where(fitted, mu2, mu[sw])  # nothing measurable after the switch: the clock is unchanged
+            mu_switch[sw] = mu2
+            clock = np.array(clock)
+            speed = np.exp(mu[sw] - mu2)[:, None]
+            after = t[None, :] > s[sw, None]
+            clock[sw] = np.where(after, s[sw, None] + (t[None, :] - s[sw, None]) * speed, t[None, :])
     # cumulative hazard of the log-normal: -log S(t), S = 1 - Phi((ln t - mu)/sigma), via log_ndtr for accuracy
     with np.errstate(divide="ignore"):
-        z = (np.log(np.maximum(t, 1e-9))[None, :] - mu[:, None]) / sigma
+        z = (np.log(np.maximum(clock, 1e-9)) - mu[:, None]) / sigma
     H0 = -special.log_ndtr(-z)
     H0[:, t <= 0] = 0.0
     dH0 = np.diff(H0, axis=1)
@@ -260,4 +325,5 @@ def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> 
             h_lo, h_hi = H[i, k - 1], H[i, k]
             frac = (E[i] - h_lo) / (h_hi - h_lo) if h_hi > h_lo else 1.0
             death[i] = t[k - 1] + frac * (t[k] - t[k - 1])
-    return {"death_day": death, "kg_per_week": kg_w, "ks_per_week": ks_w, "ttg_weeks": ttg_w, "os_mu": mu}
+    return {"death_day": death, "kg_per_week": kg_w, "ks_per_week": ks_w, "ttg_weeks": ttg_w, "os_mu": mu,
+            "os_mu_after_switch": mu_switch}
