@@ -259,16 +259,16 @@ def log_normal_mu(link: OSLink, kg_week, ttg_week, tsb, alb, tpro, nlr) -> np.nd
 
 
 def _stein_metrics(link: OSLink, times: np.ndarray, size: np.ndarray):
-    """(kg, ks, kg for the link, TTG for the link, fitted) of the Stein fit, rates in 1/week and TTG in weeks.
-    Patients whose size could not be fitted (no measurable disease) have NaN kg and ks and get the population
-    typical kg and the reference TTG for the link."""
+    """(ks, kg, TTG, fitted) of the Stein fit for the link, rates in 1/week and TTG in weeks. Patients whose
+    size could not be fitted (no measurable disease) have NaN ks and get the population typical kg and the
+    reference TTG."""
     kg_d, ks_d = fit_stein(times, size)
     kg_w, ks_w = kg_d * DAYS_PER_WEEK, ks_d * DAYS_PER_WEEK
     ttg_w = time_to_growth(kg_w, ks_w)
     fitted = np.isfinite(kg_w)
     kg_link = np.where(fitted, kg_w, 0.0016 * DAYS_PER_WEEK)
     ttg_link = np.where(np.isfinite(ttg_w), ttg_w, link.ttg_ref.value)
-    return kg_w, ks_w, kg_link, ttg_link, fitted
+    return ks_w, kg_link, ttg_link, fitted
 
 
 def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> dict[str, np.ndarray]:
@@ -281,7 +281,7 @@ def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> 
     rank-preserving structural failure time method (Robins & Tsiatis 1991 Commun Stat Theory Methods
     20:2609), with the acceleration given per patient by the link instead of estimated."""
     window = inp.size_times <= link.fit_window_days.value + 1e-9
-    _, ks_w, kg_w, ttg_w, _ = _stein_metrics(link, inp.size_times[window], inp.size[:, window])
+    ks_w, kg_w, ttg_w, _ = _stein_metrics(link, inp.size_times[window], inp.size[:, window])
     mu = log_normal_mu(link, kg_w, ttg_w, inp.tsb_mm, inp.albumin, inp.total_protein, inp.nlr)
     untreated = np.zeros(len(mu)) if inp.untreated is None else np.asarray(inp.untreated, dtype=float)
     mu = mu + link.untreated_shift.value * untreated + link.treated_shift.value * (1 - untreated)
@@ -293,7 +293,7 @@ def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> 
         s = np.asarray(inp.switch_day, dtype=float)
         sw = np.flatnonzero(np.isfinite(s))
         if len(sw):
-            _, _, kg2, ttg2, fitted = _stein_metrics(link, inp.switch_times[sw], inp.switch_size[sw])
+            _, kg2, ttg2, fitted = _stein_metrics(link, inp.switch_times[sw], inp.switch_size[sw])
             mu2 = log_normal_mu(link, kg2, ttg2, np.nan_to_num(inp.switch_size[sw, 0]), inp.albumin[sw],
                                 inp.total_protein[sw], inp.nlr[sw]) + link.treated_shift.value
             mu2 = np.where(fitted, mu2, mu[sw])  # nothing measurable after the switch: the clock is unchanged
