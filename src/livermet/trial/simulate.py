@@ -371,8 +371,8 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         "death_day": nan_if_failed(death), "censor_day": censor,
         "baseline_sld_mm": full.sld[:, 0], "n_target_lesions": full.targets.sum(axis=1),
         "kg_per_week": surv["kg_per_week"], "ks_per_week": surv["ks_per_week"], "ttg_weeks": surv["ttg_weeks"],
-        "os_log_mu": surv["os_mu"], "os_log_mu_after_switch": surv["os_mu_after_switch"], "crossed_over": crossed, "solver_ok": ok,
-        "solver_status": status, "solver_message": messages,
+        "os_log_mu": surv["os_mu"], "os_log_mu_after_switch": surv["os_mu_after_switch"], "crossed_over": crossed,
+        "solver_ok": ok, "solver_status": status, "solver_message": messages,
     })
     # assessments table (long): only scans actually made
     rows = []

@@ -46,6 +46,7 @@ import numpy as np
 from scipy import special
 
 from ..population.sampling import patient_rng
+from . import recist
 
 OS_STREAM = 3
 # post-baseline scans the Stein fit gets even when progression comes earlier (it needs three points)
@@ -196,24 +197,21 @@ def sizes_after_switch(size_at_scans: np.ndarray, scan_times: np.ndarray, switch
                        window_days: float, min_scans: int = MIN_LINK_SCANS) -> tuple[np.ndarray, np.ndarray]:
     """Tumour sizes from the scan at which a patient switched therapy (`switch_index`, -1: no switch),
     re-based there, for a second Stein fit: (times since the switch (P, T), sizes (P, T)), NaN where unused.
-    Column 0 is the switch scan. Like the first fit, they run up to the next progression of the target
-    sum (+20% over its nadir since the switch and at least +5 mm; new lesions are not seen here), at least
-    `min_scans` scans after the switch, and within `window_days` of it."""
+    Column 0 is the switch scan. Like the first fit, they run up to the next RECIST progression of the
+    target sum (new lesions are not seen here), at least `min_scans` scans after the switch, and within
+    `window_days` of it."""
     y = np.asarray(size_at_scans, dtype=float)
     tt = np.asarray(scan_times, dtype=float)
     P, T = y.shape
-    times, out = np.full((P, T), np.nan), np.full((P, T), np.nan)
+    times, seg = np.full((P, T), np.nan), np.full((P, T), np.nan)
     for i in np.flatnonzero(np.asarray(switch_index) >= 0):
         j = int(switch_index[i])
-        seg, rel = y[i, j:], tt[j:] - tt[j]
-        nadir = np.minimum.accumulate(np.where(np.isfinite(seg), seg, np.inf))
-        grown = (seg >= 1.2 * nadir) & (seg - nadir >= 5.0)
-        grown[0] = False
-        stop = int(np.argmax(grown)) if grown.any() else len(seg) - 1
-        keep = (np.arange(len(seg)) <= max(stop, min_scans)) & (rel <= window_days + 1e-9)
-        times[i, :len(seg)] = np.where(keep, rel, np.nan)
-        out[i, :len(seg)] = np.where(keep, seg, np.nan)
-    return times, out
+        seg[i, :T - j], times[i, :T - j] = y[i, j:], tt[j:] - tt[j]
+    none = np.zeros((P, T), dtype=bool)
+    progressed = recist.timepoint_responses(seg, none, none) == recist.PD
+    pd_index = np.where(progressed.any(axis=1), progressed.argmax(axis=1), -1)
+    keep = np.isfinite(sizes_until_progression(seg, pd_index, min_scans)) & (times <= window_days + 1e-9)
+    return np.where(keep, times, np.nan), np.where(keep, seg, np.nan)
 
 
 def liver_target_sum(diameter_liver: np.ndarray, liver_targets: np.ndarray) -> np.ndarray:
