@@ -293,3 +293,28 @@ def test_t_cell_killing_selects_the_escaped_subclone(liver):
     assert cells[1, nadir] < 0.1 * cells[1, 0]  # the T cells did respond
     assert 0 < nadir < len(times) - 1 and cells[1, -1] > 10 * cells[1, nadir]
     assert cells[0, -1] < 1e-3 * cells[1, -1]
+
+
+def test_tmb_covariate_reaches_recognition_and_the_pd1_response(liver):
+    """A patient's TMB covariate sets the model's `tmb` (trial layer); under PD-1 blockade a high-TMB
+    primary shrinks further than a low-TMB one with everything else equal (recognition scales as
+    (TMB / median)^w_tmb_antigen); with w_tmb_antigen 0 TMB does nothing."""
+    import pandas as pd
+
+    from livermet.population.covariates import sample_covariates
+    from livermet.trial.models import default_patient_parameters
+
+    cov = sample_covariates(6, seed=3)
+    params = default_patient_parameters(liver, cov, seed=3)
+    assert np.allclose(params["tmb"], np.clip(cov["tmb"], 0.1, 500.0))
+    d = liver.parameter_values()
+    assert d["tmb"] == d["tmb_median"] == 8.0  # without a covariate the TMB term is 1
+    base = {"antigenicity": 1.5, "hla_loss": 0.0, "C0_primary": 2e9, "f_immune_escape": 0.0}
+    arms = [{**base, "tmb": t, "w_tmb_antigen": w} for w in (0.5, 0.0) for t in (2.0, 32.0)]
+    times = np.linspace(0, 180, 19)
+    res = simulate(liver, times, pd.DataFrame([{**d, **a} for a in arms]),
+                   [set_value(0, "set_pd1_occupancy", 0.95)])
+    assert np.all(res.status == 0)
+    cells = res.species_values("C_primary")[:, -1]
+    assert cells[1] < 0.5 * cells[0]  # 16-fold TMB: 4-fold recognition
+    assert cells[3] == pytest.approx(cells[2], rel=1e-6)  # exponent 0: TMB irrelevant

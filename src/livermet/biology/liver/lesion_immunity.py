@@ -3,7 +3,7 @@ PD-1 signalling (blocked by pd1_occupancy), TGF-beta and the T-cell kill of canc
 
 Kill (QSPIO-TNBC Teff module, re-implemented):
   k_C_T * a C T/(K_T_C C + T + 1) * T/(T + K_T_Treg Treg + 1) * (1 - e_TGF H_TGF)(1 - e_PD1 H_PD1)(1 - H_MDSC)
-with a = antigenicity x (1 - HLA class I loss), acting on the recognised share (1 - f_esc) of the cancer cells.
+with a = antigenicity x (TMB / TMB_median)^w_TMB x (1 - HLA class I loss), acting on the recognised share (1 - f_esc) of the cancer cells.
 f_esc is the subclone that T cells cannot see at all (subclonal HLA loss, antigen loss); T-cell killing selects
 for it exactly as chemotherapy selects the resistant clone, so an immune response shrinks a lesion towards its
 escaped share and the lesion then regrows (acquired resistance) instead of being cleared.
@@ -55,8 +55,24 @@ def lesion_immunity_module(m: Model) -> None:
             "maximal fraction of T-cell killing switched off by PD-1 signalling; 0.3-0.99"))
         etgf = p("e_tgf", 0.5, "dimensionless", 0.0, 0.9, assumed("maximal fraction of killing inhibited by TGF-beta; 0-0.9"))
         antig = p("antigenicity", 1.0, "dimensionless", 0.1, 10.0, assumed(
-            "tumour antigenicity relative to a median-TMB NSCLC (TMB and neoantigen load vary about ten-fold between "
-            "patients; Forde 2018 via Jafarnejad 2019 link TMB to response); 0.1-10"), lognormal(0.7))
+            "antigenicity of a tumour of median TMB, relative to the typical one: what TMB does not explain (which "
+            "mutations make presented neoantigens, their clonality, the patient's T-cell repertoire); 0.1-10. "
+            "Between-patient SD of its log 0.57, so that with the TMB term (0.5 x TMB's log-SD 0.8) the log-SD of "
+            "recognition stays 0.7, the spread used before TMB entered the model"), lognormal(0.57))
+        tmb = p("tmb", 8.0, "dimensionless", 0.1, 500.0, assumed(
+            "tumour mutational burden in mutations per megabase, set per patient from the trial's covariate "
+            "(population layer: log-normal, median 8, log-SD 0.8); 8 when no covariate sets it"),
+            desc="tumour mutational burden (mut/Mb)")
+        tmb50 = p("tmb_median", 8.0, "dimensionless", 1.0, 30.0, assumed(
+            "TMB (mut/Mb) of the typical NSCLC, at which antigenicity takes its median value; the median of the "
+            "population layer's TMB distribution; 1-30"))
+        wtmb = p("w_tmb_antigen", 0.5, "dimensionless", 0.0, 1.0, cite(
+            "Rizvi et al. 2015 Science 348:124 (mutational landscape and PD-1 blockade in NSCLC)",
+            "10.1126/science.aaa1348",
+            note="a higher non-synonymous mutation burden and neoantigen burden went with response, durable benefit "
+                 "and longer PFS on pembrolizumab; the exponent of recognition on TMB is not reported: assumed 0.5 "
+                 "(0 = TMB irrelevant, 1 = recognition proportional to the mutation count), as only some mutations "
+                 "make presented, recognised neoantigens"))
         hla = p("hla_loss", 0.1, "dimensionless", 0.0, 0.9, assumed(
             "fraction of antigen presentation lost by HLA class I loss of heterozygosity (present in about 40% of NSCLC); "
             "0-0.9"), normal(0.15))
@@ -71,7 +87,7 @@ def lesion_immunity_module(m: Model) -> None:
                  "fitted median of 4e-4, no tumour had an escaped clone and 47% of KEYNOTE-189 patients on "
                  "pembrolizumab + chemotherapy had complete responses"),
             logitnormal(2.0), "share of cancer cells that CD8 T cells cannot recognise at the start of treatment")
-        recog = m.expression("recognition", antig * (1 - hla), "dimensionless",
+        recog = m.expression("recognition", antig * (tmb / tmb50) ** wtmb * (1 - hla), "dimensionless",
                              "antigen recognition of cancer cells by CD8 T cells")
         # in percent, the unit of the clinical TPS covariate that trials set per patient
         tps = p("pdl1_tps", 15.0, "dimensionless", 0.1, 100.0, cite(STRUEMPER, note="median PD-L1 TPS 15%"), lognormal(1.2),
