@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -19,6 +20,8 @@ from livermet.engine import relative_error, simulate
 from livermet.knowledge import check_statement_ids
 from livermet.modeling import set_value
 from livermet.population import sample_parameters
+from livermet.population.covariates import sample_covariates
+from livermet.trial.models import default_patient_parameters
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "docs" / "contracts.md"
 
@@ -299,11 +302,6 @@ def test_tmb_covariate_reaches_recognition_and_the_pd1_response(liver):
     """A patient's TMB covariate sets the model's `tmb` (trial layer); under PD-1 blockade a high-TMB
     primary shrinks further than a low-TMB one with everything else equal (recognition scales as
     (TMB / median)^w_tmb_antigen); with w_tmb_antigen 0 TMB does nothing."""
-    import pandas as pd
-
-    from livermet.population.covariates import sample_covariates
-    from livermet.trial.models import default_patient_parameters
-
     cov = sample_covariates(6, seed=3)
     params = default_patient_parameters(liver, cov, seed=3)
     assert np.allclose(params["tmb"], np.clip(cov["tmb"], 0.1, 500.0))
