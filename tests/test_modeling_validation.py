@@ -6,6 +6,7 @@ import pytest
 import sympy as sp
 
 from livermet.modeling import Model, ModelValidationError, assumed, calibrated, cite, logitnormal, lognormal
+from livermet.modeling.components import Variability
 
 SRC = cite("test source")
 
@@ -115,6 +116,20 @@ def test_logitnormal_needs_a_value_strictly_inside_its_range():
     m, X, _ = _base()
     m.parameter("f", 0.0, "dimensionless", 0.0, 1.0, SRC, logitnormal(1.0))
     assert "parameter 'f': logitnormal variability needs lower < value < upper" in _problems(m)
+
+
+def test_a_covariate_tie_needs_a_normal_kind_and_a_correlation_inside_minus_one_to_one():
+    m, X, _ = _base()
+    m.parameter("u", 1.0, "1/day", 0.1, 2.0, SRC, Variability("uniform", 0.0, "score", 0.5))
+    m.parameter("r", 1.0, "1/day", 0.1, 2.0, SRC, lognormal(0.3, "score", 1.0))
+    msg = _problems(m)
+    assert "parameter 'u': variability tied to covariate 'score' needs a lognormal, normal or logitnormal kind" in msg
+    assert "parameter 'r': variability tied to covariate 'score'" in msg and "rho 1.0" in msg
+    m2, X2, k2 = _base()
+    m2.process("growth", k2 * X2, {X2: 1}, ["s1"])
+    m2.observable("x", X2, "cell")
+    m2.parameter("ok", 1.0, "1/day", 0.1, 2.0, SRC, lognormal(0.3, "score", 0.5))
+    assert m2.validate() is m2
 
 
 def test_unknown_unit():

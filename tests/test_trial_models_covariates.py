@@ -109,3 +109,29 @@ def test_occult_lesions_in_organs_without_visible_metastasis():
             assert np.all(diam < d_detect)
             visible = b[f"C0_{site}"].to_numpy()[involved]
             np.testing.assert_array_equal(visible, by_rate[0.0][f"C0_{site}"].to_numpy()[involved])
+
+
+def test_pdl1_rich_tumours_are_more_antigenic_in_every_run_in_candidate():
+    """Antigenicity is tied to the PD-L1 rank (adaptive PD-L1): higher in >= 50% tumours than in < 1%,
+    in the first draw and in the redraws that the run-in and natural-history selections make."""
+    from scipy import stats
+
+    from livermet.biology.liver import liver_metastasis_model
+    from livermet.population import sample_covariates
+    from livermet.trial.simulate import redraw_candidate
+
+    m = liver_metastasis_model()
+    cov = sample_covariates(1500, seed=5)
+    order = cov.groupby("pdl1_class")["pdl1_score"].agg(["min", "max"])
+    assert order.loc["<1%", "max"] < order.loc["1-49%", "min"] <= order.loc["1-49%", "max"] < order.loc[">=50%", "min"]
+    p = default_patient_parameters(m, cov, seed=5)
+    ids = cov.index.to_numpy()
+    rho = m.parameters_["antigenicity"].variability.rho
+    for cand in (p, redraw_candidate(m, p, ids, 5, 2, cov)):
+        r = stats.spearmanr(np.log(cand["antigenicity"]), cov["pdl1_score"])[0]
+        assert abs(r - rho) < 0.08
+        by_class = np.log(cand["antigenicity"]).groupby(cov["pdl1_class"]).mean()
+        assert by_class[">=50%"] - by_class["<1%"] > 0.4
+    # without the covariates a redraw forgets the tie
+    loose = redraw_candidate(m, p, ids, 5, 2)
+    assert abs(stats.spearmanr(np.log(loose["antigenicity"]), cov["pdl1_score"])[0]) < 0.08

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from livermet.modeling import logitnormal, lognormal, normal
+from livermet.modeling.components import Variability
 
 
 @settings(max_examples=40, deadline=None)
@@ -38,3 +39,26 @@ def test_other_kinds_are_unchanged_by_the_new_one():
     z = np.random.default_rng(7).standard_normal(3)
     assert np.allclose(a, np.clip(2.0 * np.exp(0.5 * z), 0.1, 10.0))
     assert np.allclose(b, np.clip(2.0 + 0.5 * z, 0.1, 10.0))
+
+
+@settings(max_examples=25, deadline=None)
+@given(rho=st.floats(-0.9, 0.9), seed=st.integers(0, 2**32 - 1))
+def test_a_covariate_score_correlates_the_draw_and_keeps_its_distribution(rho, seed):
+    score = np.random.default_rng(seed).standard_normal(6000)
+    var = lognormal(0.6, "score", rho)
+    tied = var.sample(2.0, 1e-6, 1e6, np.random.default_rng(seed + 1), 6000, score)
+    z = np.log(tied / 2.0) / 0.6
+    assert abs(np.corrcoef(z, score)[0, 1] - rho) < 0.06
+    assert abs(np.std(z) - 1.0) < 0.05 and abs(np.median(z)) < 0.06
+    # without scores the same parameter is drawn as before, uncorrelated
+    free = var.sample(2.0, 1e-6, 1e6, np.random.default_rng(seed + 1), 6000)
+    assert np.allclose(free, lognormal(0.6).sample(2.0, 1e-6, 1e6, np.random.default_rng(seed + 1), 6000))
+
+
+def test_missing_scores_leave_those_patients_uncorrelated():
+    score = np.array([np.nan, 3.0, np.nan])
+    x = normal(1.0).sample(0.0, -10, 10, np.random.default_rng(2), 3)
+    y = Variability("normal", 1.0, "score", 0.9).sample(0.0, -10, 10, np.random.default_rng(2), 3, score)
+    assert y[0] == x[0] and y[2] == x[2]
+    assert y[1] == 0.9 * 3.0 + np.sqrt(1 - 0.81) * x[1]
+

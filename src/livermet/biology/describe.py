@@ -99,7 +99,7 @@ def to_markdown(m: Model) -> str:
     out += ["", "## Parameters", "", "| parameter | value | unit | range | variability | source |",
             "|---|---|---|---|---|---|"]
     for p in m.parameters_.values():
-        var = p.variability.kind + (f" ({p.variability.sigma:g})" if p.variability.sigma else "")
+        var = p.variability.describe()
         src = p.source.describe().replace("|", "/") if p.source else "none"
         kind = p.source.kind if p.source else ""
         src = src if src.startswith(kind) else f"{kind}: {src}"  # assumed and calibrated already say so

@@ -26,35 +26,53 @@ class Variability:
     logit(u) normal with median logit(u of the parameter value) and sd `sigma` (skewed towards the
     nearer bound, never outside the range: fit for fractions such as a resistant clone's share).
     Samples are clipped to the parameter's plausible range.
+
+    The normal deviate of the three normal kinds may be tied to a patient covariate: `covariate` names a
+    column of standard normal scores in the cohort and `rho` the correlation of the deviate with it,
+    z = rho z_covariate + sqrt(1 - rho^2) z_own; the marginal distribution stays the same.
     """
 
     kind: Literal["fixed", "lognormal", "normal", "uniform", "loguniform", "logitnormal"] = "fixed"
     sigma: float = 0.0
+    covariate: str | None = None
+    rho: float = 0.0
 
-    def sample(self, value: float, lower: float, upper: float, rng: np.random.Generator, n: int) -> np.ndarray:
+    def sample(self, value: float, lower: float, upper: float, rng: np.random.Generator, n: int,
+               covariate_z: np.ndarray | None = None) -> np.ndarray:
+        """`covariate_z`: the patients' scores of `covariate` (no correlation when None, or where NaN)."""
+        if self.kind in ("lognormal", "normal", "logitnormal"):
+            z = rng.standard_normal(n)
+            if self.covariate is not None and covariate_z is not None:
+                zc = np.asarray(covariate_z, dtype=float)
+                z = np.where(np.isfinite(zc), self.rho * zc + np.sqrt(1.0 - self.rho**2) * z, z)
         if self.kind == "fixed":
             out = np.full(n, value, dtype=float)
         elif self.kind == "lognormal":
-            out = value * np.exp(self.sigma * rng.standard_normal(n))
+            out = value * np.exp(self.sigma * z)
         elif self.kind == "normal":
-            out = value + self.sigma * rng.standard_normal(n)
+            out = value + self.sigma * z
         elif self.kind == "uniform":
             out = rng.uniform(lower, upper, n)
         elif self.kind == "loguniform":
             out = np.exp(rng.uniform(np.log(lower), np.log(upper), n))
         elif self.kind == "logitnormal":
             u = (value - lower) / (upper - lower)
-            out = lower + (upper - lower) * special.expit(special.logit(u) + self.sigma * rng.standard_normal(n))
+            out = lower + (upper - lower) * special.expit(special.logit(u) + self.sigma * z)
         else:  # pragma: no cover - guarded by Literal and validation
             raise ValueError(f"unknown variability kind {self.kind!r}")
         return np.clip(out, lower, upper)
+
+    def describe(self) -> str:
+        """E.g. 'lognormal (0.57), rho 0.4 with pdl1_score'."""
+        out = self.kind + (f" ({self.sigma:g})" if self.sigma else "")
+        return out + (f", rho {self.rho:g} with {self.covariate}" if self.covariate else "")
 
 
 FIXED = Variability()
 
 
-def lognormal(sigma: float) -> Variability:
-    return Variability("lognormal", sigma)
+def lognormal(sigma: float, covariate: str | None = None, rho: float = 0.0) -> Variability:
+    return Variability("lognormal", sigma, covariate, rho)
 
 
 def normal(sd: float) -> Variability:

@@ -283,6 +283,11 @@ class Model:
                            f"(got {p.lower} <= {p.value} <= {p.upper})")
             if p.variability.kind in ("lognormal", "normal", "logitnormal") and p.variability.sigma <= 0:
                 out.append(f"{where}: {p.variability.kind} variability needs sigma > 0")
+            if p.variability.covariate is not None and (
+                    p.variability.kind not in ("lognormal", "normal", "logitnormal") or not -1 < p.variability.rho < 1):
+                out.append(f"{where}: variability tied to covariate {p.variability.covariate!r} needs a lognormal, "
+                           f"normal or logitnormal kind and -1 < rho < 1 (got {p.variability.kind}, rho "
+                           f"{p.variability.rho})")
         return out
 
     def _unit_of(self, expr: sp.Expr, units: dict, where: str, out: list[str]):

@@ -142,7 +142,7 @@ def to_sbml(model: Model, *, include_events: bool = True) -> str:
         par.setUnits(_add_unit_definition(sm, p.unit))
         src = p.source.describe() if p.source is not None else "no source"
         _notes(par, f"{p.description} | range [{p.lower}, {p.upper}] {p.unit} | "
-                    f"variability {p.variability.kind} {p.variability.sigma} | source: {src}")
+                    f"variability {p.variability.describe()} | source: {src}")
 
     for e in model.expressions_.values():
         par = sm.createParameter()

@@ -38,7 +38,9 @@ SOURCES: dict[str, str] = {
     "egfr": "assumed: EGFR-sensitising mutation in 15% of non-squamous tumours (Western cohorts; 0% in squamous)",
     "alk": "assumed: ALK rearrangement in 4% of non-squamous tumours without EGFR mutation",
     "pdl1": "assumed: PD-L1 TPS < 1% / 1-49% / >= 50% = 33% / 36% / 31% (close to the KEYNOTE-189 and KEYNOTE-042 "
-            "screening distributions); uniform within a class, 0 for < 1%",
+            "screening distributions); uniform within a class, 0 for < 1%. pdl1_score: the normal score of the "
+            "tumour's PD-L1 rank in the population (the uniform that picks its class), to which model parameters "
+            "may be correlated (Variability.covariate)",
     "tmb": "assumed: log-normal, median 8 mut/Mb, sd(log) 0.8",
     "ldh": "Struemper 2025 CPT:PSP 14:1006: NSCLC pool median LDH 225.5 IU/L; spread assumed sd(log) 0.35",
     "nlr": "Struemper 2025: NSCLC pool median NLR 4.1; spread assumed sd(log) 0.55",
@@ -97,8 +99,8 @@ class PopulationSpec:
 
 
 COLUMNS = (
-    "age", "sex", "ecog", "histology", "egfr", "alk", "egfr_alk", "pdl1_tps", "pdl1_class", "tmb", "ldh", "nlr",
-    "albumin", "total_protein", "weight", "height", "bsa", "met_liver", "met_bone", "met_brain", "met_adrenal",
+    "age", "sex", "ecog", "histology", "egfr", "alk", "egfr_alk", "pdl1_tps", "pdl1_class", "pdl1_score", "tmb", "ldh",
+    "nlr", "albumin", "total_protein", "weight", "height", "bsa", "met_liver", "met_bone", "met_brain", "met_adrenal",
     "n_metastatic_sites", "n_liver_lesions", "liver_metastasis", "screened",
 )
 
@@ -112,7 +114,8 @@ def _one(rng: np.random.Generator, spec: PopulationSpec, chol: np.ndarray) -> di
     non_sq = rng.random() < spec.non_squamous
     egfr = non_sq and rng.random() < spec.egfr_in_non_squamous
     alk = non_sq and not egfr and rng.random() < spec.alk_in_non_squamous_egfr_wt
-    cls = int(np.searchsorted(np.cumsum(spec.pdl1_classes), rng.random() * sum(spec.pdl1_classes), side="right"))
+    u_pdl1 = rng.random()  # the tumour's PD-L1 rank in the population: picks its class, and is its pdl1_score
+    cls = int(np.searchsorted(np.cumsum(spec.pdl1_classes), u_pdl1 * sum(spec.pdl1_classes), side="right"))
     cls = min(cls, 2)
     tps = 0.0 if cls == 0 else (rng.uniform(1, 50) if cls == 1 else rng.uniform(50, 100))
     tmb = 8.0 * np.exp(0.8 * rng.standard_normal())
@@ -131,6 +134,7 @@ def _one(rng: np.random.Generator, spec: PopulationSpec, chol: np.ndarray) -> di
         "egfr_alk": "mutant" if (egfr or alk) else "wild_type",
         "pdl1_tps": float(tps),
         "pdl1_class": ("<1%", "1-49%", ">=50%")[cls],
+        "pdl1_score": float(special.ndtri(np.clip(u_pdl1, 1e-9, 1 - 1e-9))),
         "tmb": float(tmb),
         "ldh": float(225.5 * np.exp(0.35 * zi["ldh"])),
         "nlr": float(4.1 * np.exp(0.55 * zi["nlr"])),

@@ -116,7 +116,7 @@ def baseline_lesions(model: Model, covariates: pd.DataFrame, seed: int, params: 
 def default_patient_parameters(model: Model, covariates: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Parameter variability (per-patient stream), baseline lesions, and the covariates the model has
     parameters for."""
-    params = sample_parameters(model, covariates.index.to_numpy(), seed)
+    params = sample_parameters(model, covariates.index.to_numpy(), seed, covariates)
     base = baseline_lesions(model, covariates, seed, params)
     for c in base.columns:
         params[c] = base[c]

@@ -237,7 +237,8 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         not_plausible = ("not plausible: no diagnosis within the natural-history horizon, or no candidate with the "
                          "patient's metastatic sites")
     elif run_in_mode:
-        params, start_events, plausible = _run_in_baseline(model, params, ids, seed, population.run_in, ctx.backend)
+        params, start_events, plausible = _run_in_baseline(model, params, ids, seed, population.run_in, ctx.backend,
+                                                           cohort)
         not_plausible = (f"not plausible: the tumour regressed untreated in all {population.run_in.candidates} "
                          "run-in candidates")
     events = [start_events[i] + events[i] for i in range(P)]
@@ -466,22 +467,25 @@ def _nh_start(model, params: pd.DataFrame, ids, seed: int, nh) -> tuple[pd.DataF
     return base, thr
 
 
-def redraw_candidate(model, params: pd.DataFrame, ids, seed: int, c: int) -> pd.DataFrame:
+def redraw_candidate(model, params: pd.DataFrame, ids, seed: int, c: int,
+                     covariates: pd.DataFrame | None = None) -> pd.DataFrame:
     """Candidate c of each patient: c = 0 is `params`; c > 0 redraws the varying parameters with the
-    streams of seed + 1,000,003 c, keeping the baseline lesions and what the covariates set."""
+    streams of seed + 1,000,003 c, keeping the baseline lesions and what the covariates set; parameters
+    correlated with a covariate score stay correlated with the patient's `covariates`."""
     from ..population.sampling import sample_parameters
     from .models import FROM_COVARIATES
 
     cand = params.copy()
     if c > 0:
-        redraw = sample_parameters(model, ids, seed + 1_000_003 * c)
+        redraw = sample_parameters(model, ids, seed + 1_000_003 * c, covariates)
         for col in redraw.columns:
             if not col.startswith(("C0_", "L0_")) and col not in FROM_COVARIATES:
                 cand[col] = redraw[col].to_numpy()
     return cand
 
 
-def _run_in_baseline(model, params: pd.DataFrame, ids, seed: int, run_in, backend: str):
+def _run_in_baseline(model, params: pd.DataFrame, ids, seed: int, run_in, backend: str,
+                     cohort: pd.DataFrame | None = None):
     """Untreated run-in (protocol.RunIn, population/vpop.py `run_in`): the first plausible candidate of
     each patient; its state at the end of the run-in starts the trial. Returns (parameters, start
     events, plausible)."""
@@ -495,7 +499,7 @@ def _run_in_baseline(model, params: pd.DataFrame, ids, seed: int, run_in, backen
         todo = np.flatnonzero(~ok)
         if len(todo) == 0:
             break
-        cand = redraw_candidate(model, params.iloc[todo], ids[todo], seed, c)
+        cand = redraw_candidate(model, params.iloc[todo], ids[todo], seed, c, cohort)
         hist = simulate_run_in(model, cand, run_in.days, min_growth=run_in.min_growth, backend=backend)
         for k, i in enumerate(todo):
             if hist["plausible"].iloc[k]:
@@ -505,11 +509,12 @@ def _run_in_baseline(model, params: pd.DataFrame, ids, seed: int, run_in, backen
     return chosen, [baseline_events(model, states[i]) if ok[i] else [] for i in range(len(ids))], ok
 
 
-def _nh_candidate(model, base: pd.DataFrame, ids, seed: int, nh, thr, c: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _nh_candidate(model, base: pd.DataFrame, ids, seed: int, nh, thr, c: int,
+                  cohort: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Candidate c of each patient (`redraw_candidate`) and its natural history."""
     from ..population.vpop import natural_history
 
-    cand = redraw_candidate(model, base, ids, seed, c)
+    cand = redraw_candidate(model, base, ids, seed, c, cohort)
     return cand, natural_history(model, cand, thr, observable=nh.observable, max_days=nh.max_days,
                                  step_days=nh.step_days)
 
@@ -530,7 +535,7 @@ def _natural_history_baseline(model, params: pd.DataFrame, ids, seed: int, proto
     day = np.full(len(ids), np.nan)
     states = [None] * len(ids)
     if nh.selection == "allen":
-        cands = [_nh_candidate(model, base, ids, seed, nh, thr, c) for c in range(nh.candidates)]
+        cands = [_nh_candidate(model, base, ids, seed, nh, thr, c, cohort) for c in range(nh.candidates)]
         pick = _allen_choice(model, ids, seed, proto, setup, [h for _, h in cands])
         for i, c in enumerate(pick):
             if c >= 0:
@@ -542,7 +547,7 @@ def _natural_history_baseline(model, params: pd.DataFrame, ids, seed: int, proto
             todo = np.flatnonzero(~ok)
             if len(todo) == 0:
                 break
-            cand, hist = _nh_candidate(model, base.iloc[todo], ids[todo], seed, nh, thr[todo], c)
+            cand, hist = _nh_candidate(model, base.iloc[todo], ids[todo], seed, nh, thr[todo], c, cohort)
             match = np.ones(len(todo), dtype=bool)
             if nh.match_sites and cohort is not None:
                 for s_ in nh.match_sites:
@@ -590,7 +595,7 @@ def _allen_reference(model, seed: int, proto, setup) -> tuple[np.ndarray, np.nda
         base, thr = _nh_start(model, setup.patient_parameters(model, cov, seed), ref_ids, seed, nh)
         feats = []
         for c in range(nh.candidates):
-            _, hist = _nh_candidate(model, base, ref_ids, seed, nh, thr, c)
+            _, hist = _nh_candidate(model, base, ref_ids, seed, nh, thr, c, cov)
             feats.append(_hist_features(hist)[hist["plausible"].to_numpy()])
         plausible = np.vstack(feats)
         observed = _baseline_features(cov["met_liver"], cov["ldh"], cov["nlr"])
