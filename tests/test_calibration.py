@@ -253,6 +253,7 @@ def test_check_structure_and_cli(toy_trial, tmp_path):
     assert set(dyn) == {"io_chemo", "chemo"}
     for r in dyn.values():  # the toy regimens have no published counterpart
         assert r["patients"] > 0 and r["kg_per_week"] > 0 and 0 <= r["share_without_shrinkage"] <= 1
+        assert 0 <= r["orr"] <= 1 and 0 <= r["share_pd_best"] <= 1 and r["orr"] + r["share_pd_best"] <= 1
         assert r["reference"] is None and r["trial_id"] == toy_trial
     assert res["nadir_dynamics"] == []  # no toy regimen has a published nadir reference
     runner = CliRunner()
@@ -396,11 +397,14 @@ def test_arm_dynamics_medians_and_published_reference():
 
     e = pd.DataFrame({"arm": ["d", "d", "d", "x"], "solver_ok": [True, True, False, True],
                       "kg_per_week": [0.01, 0.03, 9.0, 0.02], "ks_per_week": [0.0, 0.04, 9.0, 0.05],
-                      "ttg_weeks": [0.0, 10.0, 9.0, 20.0]})
+                      "ttg_weeks": [0.0, 10.0, 9.0, 20.0], "responder": [False, True, True, False],
+                      "best_response": ["PD", "PR", "PR", "SD"]})
     rows = {r["arm"]: r for r in arm_dynamics(e, {"d": "docetaxel_75_q3w", "x": "unknown_regimen"})}
     d = rows["d"]
     assert d["patients"] == 2 and d["kg_per_week"] == pytest.approx(0.02) and d["ttg_weeks"] == pytest.approx(5.0)
     assert d["share_without_shrinkage"] == pytest.approx(0.5)  # the failed patient is left out
+    assert d["orr"] == pytest.approx(0.5) and d["share_pd_best"] == pytest.approx(0.5)
+    assert rows["x"]["orr"] == 0.0 and rows["x"]["share_pd_best"] == 0.0
     # Struemper 2025 docetaxel: kg 0.01822, ks 0.03566 per week -> TTG = ln(ks/kg)/(ks+kg), about 12.5 weeks
     assert d["reference_ttg_weeks"] == pytest.approx(np.log(0.03566 / 0.01822) / (0.03566 + 0.01822))
     assert 12 < d["reference_ttg_weeks"] < 13

@@ -66,9 +66,15 @@ def _median(x: pd.Series) -> float | None:
     return float(np.median(x)) if len(x) else None
 
 
+def _share(g: pd.DataFrame, column: str, test) -> float | None:
+    return float(test(g[column]).mean()) if column in g and len(g) else None
+
+
 def arm_dynamics(endpoints: pd.DataFrame, regimens: dict[str, str]) -> list[dict]:
     """Per arm: median Stein kg, ks (1/week) and TTG (weeks) of the patients whose simulation succeeded,
-    the share whose tumour never shrank, and the published typical values for the same treatment."""
+    the share whose tumour never shrank, the ORR and the share with progression as best response (how
+    the arm splits into responders and non-responders, which sets those medians), and the published
+    typical values for the same treatment."""
     rows = []
     ok = endpoints[endpoints["solver_ok"]]
     for arm, g in ok.groupby("arm", sort=False):
@@ -80,6 +86,8 @@ def arm_dynamics(endpoints: pd.DataFrame, regimens: dict[str, str]) -> list[dict
             "kg_per_week": _median(g["kg_per_week"]), "ks_per_week": _median(g["ks_per_week"]),
             "ttg_weeks": _median(g["ttg_weeks"]),
             "share_without_shrinkage": float((ks < NO_SHRINKAGE_KS).mean()) if len(ks) else None,
+            "orr": _share(g, "responder", lambda x: x.astype(bool)),
+            "share_pd_best": _share(g, "best_response", lambda x: x == "PD"),
             "reference_treatment": ref[0] if ref else None,
             "reference_kg_per_week": ref[1] if ref else None,
             "reference_ks_per_week": ref[2] if ref else None,

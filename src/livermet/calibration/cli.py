@@ -165,10 +165,11 @@ def check_command(
                   f(r["simulated"]), f"{f(r['simulated_ci'][0])}-{f(r['simulated_ci'][1])}",
                   "yes" if r["within"] else "no")
     Console().print(t)
-    d = Table("trial", "arm", "kg /week", "ks /week", "TTG weeks", "no shrinkage", "published kg, ks, TTG")
+    d = Table("trial", "arm", "kg /week", "ks /week", "TTG weeks", "no shrinkage", "ORR", "PD best",
+              "published kg, ks, TTG")
     for r in res["tumour_dynamics"]:
         d.add_row(r["trial_id"], r["arm"], f(r["kg_per_week"]), f(r["ks_per_week"]), f(r["ttg_weeks"]),
-                  f(r["share_without_shrinkage"]), reference_label(r, f))
+                  f(r["share_without_shrinkage"]), f(r.get("orr")), f(r.get("share_pd_best")), reference_label(r, f))
     Console().print(d)
     if res["nadir_dynamics"]:
         nd = Table("trial", "arm", "patients regrowing", "months to nadir", "log-volume growth /month",

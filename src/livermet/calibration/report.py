@@ -107,10 +107,11 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                      "treatment. Not calibration targets: they show where the simulated tumour dynamics, and "
                      "hence the OS the link derives from them, depart from the source's patients.</p>",
                      _table(["trial", "arm", "kg /week", "ks /week", "TTG weeks", "share without shrinkage",
-                             "published kg, ks, TTG"],
+                             "ORR", "PD as best response", "published kg, ks, TTG"],
                             [[r["trial_id"], r["arm"], _f(r["kg_per_week"]), _f(r["ks_per_week"]),
-                              _f(r["ttg_weeks"]), _f(r["share_without_shrinkage"], 2),
-                              reference_label(r, _f)] for r in check["tumour_dynamics"]])]
+                              _f(r["ttg_weeks"]), _f(r["share_without_shrinkage"], 2), _f(r.get("orr"), 2),
+                              _f(r.get("share_pd_best"), 2), reference_label(r, _f)]
+                             for r in check["tumour_dynamics"]])]
         if check.get("nadir_dynamics"):
             body += ["<h3>Nadir and regrowth on an EGFR-TKI</h3>",
                      "<p class='note'>Among the patients whose tumour grew after its nadir (first cohort): median "
