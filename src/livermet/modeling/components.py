@@ -16,6 +16,10 @@ from scipy import special
 from .sources import Source
 
 
+# kinds drawn from one standard normal deviate (the ones a covariate score can be tied to)
+NORMAL_KINDS = ("lognormal", "normal", "logitnormal")
+
+
 @dataclass(frozen=True)
 class Variability:
     """Between-patient variability of a parameter, used when sampling virtual patients.
@@ -40,7 +44,7 @@ class Variability:
     def sample(self, value: float, lower: float, upper: float, rng: np.random.Generator, n: int,
                covariate_z: np.ndarray | None = None) -> np.ndarray:
         """`covariate_z`: the patients' scores of `covariate` (no correlation when None, or where NaN)."""
-        if self.kind in ("lognormal", "normal", "logitnormal"):
+        if self.kind in NORMAL_KINDS:
             z = rng.standard_normal(n)
             if self.covariate is not None and covariate_z is not None:
                 zc = np.asarray(covariate_z, dtype=float)

@@ -15,6 +15,7 @@ import sympy as sp
 from . import units as U
 from .components import (
     FIXED,
+    NORMAL_KINDS,
     Event,
     Expression,
     ModuleInfo,
@@ -281,10 +282,10 @@ class Model:
             if p.variability.kind == "logitnormal" and not (p.lower < p.value < p.upper):
                 out.append(f"{where}: logitnormal variability needs lower < value < upper "
                            f"(got {p.lower} <= {p.value} <= {p.upper})")
-            if p.variability.kind in ("lognormal", "normal", "logitnormal") and p.variability.sigma <= 0:
+            if p.variability.kind in NORMAL_KINDS and p.variability.sigma <= 0:
                 out.append(f"{where}: {p.variability.kind} variability needs sigma > 0")
             if p.variability.covariate is not None and (
-                    p.variability.kind not in ("lognormal", "normal", "logitnormal") or not -1 < p.variability.rho < 1):
+                    p.variability.kind not in NORMAL_KINDS or not -1 < p.variability.rho < 1):
                 out.append(f"{where}: variability tied to covariate {p.variability.covariate!r} needs a lognormal, "
                            f"normal or logitnormal kind and -1 < rho < 1 (got {p.variability.kind}, rho "
                            f"{p.variability.rho})")
