@@ -261,9 +261,13 @@ class Treatment(_Strict):
 
 
 class Crossover(_Strict):
+    """Control patients who switch to another therapy at progression: on study where the protocol allowed
+    it, or the later-line immunotherapy that trials of the checkpoint-inhibitor era saw off study."""
+
     from_arm: str
     regimen: str
-    probability: float = Field(1.0, ge=0, le=1)
+    probability: float = Field(1.0, ge=0, le=1)  # of switching, for a control patient who progresses
+    source: str = ""  # where the probability comes from (a citation, or "assumed: ..." with reason and range)
 
 
 class Published(_Strict):
