@@ -55,6 +55,27 @@ def test_unknown_regimen_names_the_field(tmp_path):
     assert ("arms[1].regimen", "unknown regimen 'no_such_regimen'") in problems
 
 
+def test_arm_regimen_by_histology(tmp_path):
+    from livermet.trial.randomisation import enrol
+    ctrl = {"id": "ctrl", "regimen": "toy_chemo", "by_histology": {"squamous": "toy_io_chemo"}, "control": True}
+    p = load_protocol(write(tmp_path, {**GOOD, "arms": [GOOD["arms"][0], ctrl]}), known_toy)
+    assert set(p.regimen_ids()) == {"toy_io_chemo", "toy_chemo"}
+    cohort = enrol(p, 300, 4)
+    c = cohort[cohort["arm"] == "ctrl"]
+    assert set(c["histology"]) == {"squamous", "non_squamous"}
+    assert (c["regimen"] == np.where(c["histology"] == "squamous", "toy_io_chemo", "toy_chemo")).all()
+    assert (cohort.loc[cohort["arm"] == "exp", "regimen"] == "toy_io_chemo").all()
+
+
+def test_bad_regimen_by_histology_names_the_field(tmp_path):
+    ctrl = {"id": "ctrl", "regimen": "toy_chemo", "by_histology": {"squamous": "no_such_regimen"}, "control": True}
+    problems, _ = problems_of(tmp_path, {**GOOD, "arms": [GOOD["arms"][0], ctrl]})
+    assert ("arms[1].by_histology.squamous", "unknown regimen 'no_such_regimen'") in problems
+    ctrl = {**ctrl, "by_histology": {"adenocarcinoma": "toy_chemo"}}
+    problems, _ = problems_of(tmp_path, {**GOOD, "arms": [GOOD["arms"][0], ctrl]})
+    assert problems[0][0].startswith("arms[1].by_histology")
+
+
 def test_bad_ratio(tmp_path):
     problems, _ = problems_of(tmp_path, {**GOOD, "randomisation": {"ratio": [2, 0]}})
     assert problems[0][0] == "randomisation.ratio"

@@ -26,6 +26,7 @@ DAYS_PER_WEEK = 7.0
 SUBGROUPS = ("liver_metastasis", "pdl1_class", "histology", "egfr", "ecog", "sex", "age_group", "brain_metastasis",
              "metastatic_site")
 ENDPOINTS = ("os", "pfs", "orr", "dcr", "dor")
+Histology = Literal["squamous", "non_squamous"]
 
 
 class ProtocolError(FileProblems):
@@ -41,7 +42,7 @@ class _Strict(BaseModel):
 class Eligibility(_Strict):
     """Inclusion criteria on the virtual patients' covariates (None: no restriction)."""
 
-    histology: list[Literal["squamous", "non_squamous"]] | None = None
+    histology: list[Histology] | None = None
     ecog_max: int | None = Field(None, ge=0, le=4)
     age_min: float | None = Field(18, ge=0)
     age_max: float | None = None
@@ -126,10 +127,21 @@ class Population(_Strict):
 
 
 class Arm(_Strict):
+    """A trial arm. `by_histology` gives the regimen of patients of one histology where the protocol chose
+    the chemotherapy by histology (pemetrexed and its maintenance for non-squamous tumours only); the
+    others get `regimen`."""
+
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     label: str = ""
     regimen: str
+    by_histology: dict[Histology, str] = {}
     control: bool = False
+
+    def regimen_for(self, histology: str) -> str:
+        return self.by_histology.get(histology, self.regimen)
+
+    def regimen_ids(self) -> list[str]:
+        return list(dict.fromkeys([self.regimen, *self.by_histology.values()]))
 
 
 class Randomisation(_Strict):
@@ -363,7 +375,7 @@ class Protocol(_Strict):
         return self.assessment.horizon_months * DAYS_PER_MONTH
 
     def regimen_ids(self) -> list[str]:
-        ids = [a.regimen for a in self.arms]
+        ids = [r for a in self.arms for r in a.regimen_ids()]
         if self.crossover is not None:
             ids.append(self.crossover.regimen)
         return list(dict.fromkeys(ids))
@@ -416,6 +428,9 @@ def parse_protocol(data: dict, file: str = "<protocol>",
         for i, arm in enumerate(proto.arms):
             if not known_regimen(arm.regimen):
                 problems.append((f"arms[{i}].regimen", f"unknown regimen {arm.regimen!r}"))
+            for histology, rid in arm.by_histology.items():
+                if not known_regimen(rid):
+                    problems.append((f"arms[{i}].by_histology.{histology}", f"unknown regimen {rid!r}"))
         if proto.crossover is not None and not known_regimen(proto.crossover.regimen):
             problems.append(("crossover.regimen", f"unknown regimen {proto.crossover.regimen!r}"))
     if problems:

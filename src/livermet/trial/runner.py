@@ -133,7 +133,8 @@ def run_trial(
         "executor": "dask" if scheduler is not None else "in-process",
         "n_batches": n_batches,
         "status": "running",
-        "arms": [{"id": a.id, "label": a.label, "regimen": a.regimen, "control": a.control} for a in proto.arms],
+        "arms": [{"id": a.id, "label": a.label, "regimen": a.regimen, "by_histology": dict(a.by_histology),
+                  "control": a.control} for a in proto.arms],
         "os_link": trial_link(ctx).table(),
         "tables": ["patients", "endpoints", "assessments", "events", "dynamics"],
     }
