@@ -178,6 +178,27 @@ def test_pattern_fit_with_min_improvement_keeps_its_centre(toy_trial, tmp_path):
     assert strict.best == {"a_growth": 0.0075} and strict.best_nll == strict.start_nll
 
 
+def test_fixed_parameters_are_held_in_every_evaluation_and_written_as_held(toy_trial, tmp_path):
+    """A focused refit holds the parameters it does not search at the spec's `fixed` values (not at the
+    model's), and the parameter set it writes carries them, marked as held."""
+    from livermet.calibration.fit import parameter_set_from_fit
+
+    published = {toy_trial: _synthetic_published(toy_trial)}
+    res = run_calibration(_spec(toy_trial, start={"a_growth": 0.004}, fixed={"kill_chemo": 0.5}, initial_design=0,
+                                max_evaluations=1), tmp_path / "fixed", published=published)
+    held = score_trial(toy_trial, {"a_growth": 0.004, "kill_chemo": 0.5}, 200, 5, model_name="toy",
+                       published=published[toy_trial])
+    default = score_trial(toy_trial, {"a_growth": 0.004}, 200, 5, model_name="toy", published=published[toy_trial])
+    assert res.evaluations[0]["nll"] == pytest.approx(held.nll) and held.nll != pytest.approx(default.nll)
+    pset = parameter_set_from_fit(res, 1, "hash")
+    assert pset["parameters"]["kill_chemo"]["value"] == 0.5 and pset["parameters"]["kill_chemo"]["held"]
+    assert "held" not in pset["parameters"]["a_growth"]
+    with pytest.raises(ValueError, match="either fitted or fixed"):
+        _spec(toy_trial, fixed={"a_growth": 0.004})
+    with pytest.raises(SpecError, match=r"fixed\.kill_chemo: 5 is outside its plausible range"):
+        run_calibration(_spec(toy_trial, fixed={"kill_chemo": 5.0}), tmp_path / "bad")
+
+
 # ---------------------------------------------------------------- fit: recovery, checkpoint, resume
 
 TRUE_GROWTH = 0.004

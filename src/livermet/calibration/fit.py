@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
@@ -74,6 +74,20 @@ class CalibrationSpec(BaseModel):
         "small cohorts otherwise keeps moves that only fit their sampling noise"))
     parameters: list[FitParameter] = Field(min_length=1)
     start: dict[str, float] = Field({}, description="starting values (default: the model's values), e.g. an earlier fit")
+    fixed: dict[str, float] = Field({}, description=(
+        "parameters held at these values in every evaluation and not searched, e.g. an earlier fit's values of "
+        "the parameters a focused refit leaves alone (otherwise they would fall back to the model's values)"))
+
+    @model_validator(mode="after")
+    def _fixed_not_fitted(self):
+        both = sorted(set(self.fixed) & {p.name for p in self.parameters})
+        if both:
+            raise ValueError(f"fixed: {', '.join(both)} are also fitted parameters; a parameter is either fitted or fixed")
+        return self
+
+    def with_fixed(self, values: dict[str, float]) -> dict[str, float]:
+        """The values an evaluation simulates: the fixed ones and the searched ones."""
+        return {**self.fixed, **values}
 
     def trial_ids(self) -> list[str]:
         base = mapped_trials() if self.trials == "all" else list(self.trials)
@@ -131,6 +145,16 @@ def check_spec_against_model(spec: CalibrationSpec, model) -> None:
         elif p.lower < mp.lower or p.upper > mp.upper:
             bad.append(f"parameters.{p.name}: range [{p.lower:g}, {p.upper:g}] leaves the model's plausible range "
                        f"[{mp.lower:g}, {mp.upper:g}]")
+    for name, v in spec.fixed.items():
+        if name.startswith(LINK_PREFIX):
+            rng = FITTABLE.get(name[len(LINK_PREFIX):])
+        else:
+            mp = model.parameters_.get(name)
+            rng = None if mp is None else (mp.lower, mp.upper)
+        if rng is None:
+            bad.append(f"fixed.{name}: not a parameter of model {spec.model!r} nor a fittable coefficient of the OS link")
+        elif not rng[0] <= v <= rng[1]:
+            bad.append(f"fixed.{name}: {v:g} is outside its plausible range [{rng[0]:g}, {rng[1]:g}]")
     if bad:
         raise SpecError(f"calibration spec {spec.id}: " + "; ".join(bad))
 
@@ -240,7 +264,7 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
             if _stop_after is not None and counts["sim"] >= _stop_after:
                 raise _Stop
             t = time.perf_counter()
-            ev = evaluate(values, trials, {t: spec.patients.get(t, spec.patients_per_trial) for t in trials},
+            ev = evaluate(spec.with_fixed(values), trials, {t: spec.patients.get(t, spec.patients_per_trial) for t in trials},
                           spec.seed, model_name=spec.model,
                           parameter_set=None, scheduler=scheduler, published=published)
             rec = _record(ev, time.perf_counter() - t, spec.robust_z)
@@ -355,9 +379,13 @@ def parameter_set_from_fit(res: FitResult, version: int, model_hash: str) -> dic
         "patients_per_trial": res.spec.patients_per_trial, "patients": res.spec.patients, "seed": res.spec.seed,
         "objective": {"start_nll": round(res.start_nll, 4), "best_nll": round(res.best_nll, 4),
                       "evaluations": len(res.evaluations)},
-        "parameters": {p.name: {"value": res.best[p.name], "searched": [p.lower, p.upper], "scale": p.scale,
-                                "fitted_range": ranges[p.name], "targets": targets, "why": p.why}
-                       for p in res.spec.parameters},
+        "parameters": {**{p.name: {"value": res.best[p.name], "searched": [p.lower, p.upper], "scale": p.scale,
+                                   "fitted_range": ranges[p.name], "targets": targets, "why": p.why}
+                          for p in res.spec.parameters},
+                       **{name: {"value": v, "held": True, "targets": targets,
+                                 "why": "held at this value during the fit (the spec's `fixed`: an earlier fit's value "
+                                        "that this run did not search)"}
+                          for name, v in res.spec.fixed.items()}},
     }
 
 
@@ -376,7 +404,7 @@ def leave_one_trial_out(spec: CalibrationSpec, out: str | Path, trials: list[str
         fold_dir = out / Path(t).stem  # a library id, or the stem of a protocol file
         res = run_calibration(sub, fold_dir, resume=resume or (fold_dir / "calibration.json").exists(),
                               scheduler=scheduler, progress=progress)
-        pred = score_trial(t, res.best, spec.patients.get(t, spec.patients_per_trial), spec.seed, model_name=spec.model,
+        pred = score_trial(t, spec.with_fixed(res.best), spec.patients.get(t, spec.patients_per_trial), spec.seed, model_name=spec.model,
                            parameter_set=None, scheduler=scheduler)
         rows = [{"target_id": s.row["target_id"], "quantity": s.row["quantity"], "published": s.row["published"],
                  "interval": list(s.interval) if s.interval else None, "simulated": s.row.get("simulated"),
