@@ -192,6 +192,7 @@ def test_fixed_parameters_are_held_in_every_evaluation_and_written_as_held(toy_t
     assert res.evaluations[0]["nll"] == pytest.approx(held.nll) and held.nll != pytest.approx(default.nll)
     pset = parameter_set_from_fit(res, 1, "hash")
     assert pset["parameters"]["kill_chemo"]["value"] == 0.5 and pset["parameters"]["kill_chemo"]["held"]
+    assert pset["spec"] == "toy_fit"
     assert "held" not in pset["parameters"]["a_growth"]
     with pytest.raises(ValueError, match="either fitted or fixed"):
         _spec(toy_trial, fixed={"a_growth": 0.004})

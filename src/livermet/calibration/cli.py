@@ -101,8 +101,8 @@ def run_command(
         version = int(load_parameter_set(target).get("version", 0)) + 1
     pset = parameter_set_from_fit(res, version, get_setup(s.model).model_factory().hash())
     path = write_parameter_set(Path(out) / "parameter_set.yaml", pset)
-    if install:
-        write_parameter_set(target, pset)
+    if install:  # the library's set is named after the model, whichever spec fitted it (pset["spec"] says which)
+        write_parameter_set(target, {**pset, "id": target.stem})
     summary = {"spec": s.id, "out": str(out), "parameter_set": str(path), "installed": str(target) if install else None,
                "version": version, "start_nll": res.start_nll, "best_nll": res.best_nll,
                "evaluations": len(res.evaluations), "simulated": res.simulated, "reused": res.reused,

@@ -375,7 +375,7 @@ def parameter_set_from_fit(res: FitResult, version: int, model_hash: str) -> dic
                    "common random numbers"
                    + (f"; probes kept only if the objective falls by more than {res.spec.min_improvement:g}"
                       if res.spec.min_improvement else "")),
-        "spec_hash": spec_hash(res.spec), "trials": res.spec.trial_ids(), "targets": targets,
+        "spec": res.spec.id, "spec_hash": spec_hash(res.spec), "trials": res.spec.trial_ids(), "targets": targets,
         "patients_per_trial": res.spec.patients_per_trial, "patients": res.spec.patients, "seed": res.spec.seed,
         "objective": {"start_nll": round(res.start_nll, 4), "best_nll": round(res.best_nll, 4),
                       "evaluations": len(res.evaluations)},
