@@ -190,6 +190,15 @@ def test_fixed_parameters_are_held_in_every_evaluation_and_written_as_held(toy_t
                        published=published[toy_trial])
     default = score_trial(toy_trial, {"a_growth": 0.004}, 200, 5, model_name="toy", published=published[toy_trial])
     assert res.evaluations[0]["nll"] == pytest.approx(held.nll) and held.nll != pytest.approx(default.nll)
+    # a pattern search with fixed values finds its own evaluations again (the checkpoint holds the searched
+    # values only), so it ends with its centre, and a resumed run simulates nothing
+    kw = dict(start={"a_growth": 0.0075}, fixed={"kill_chemo": 0.5}, initial_design=0, max_evaluations=5,
+              search="pattern", min_improvement=1e-6)
+    searched = run_calibration(_spec(toy_trial, **kw), tmp_path / "pattern", published=published)
+    assert all(set(e["values"]) == {"a_growth"} for e in searched.evaluations)
+    assert len({json.dumps(e["values"]) for e in searched.evaluations}) == len(searched.evaluations)
+    again = run_calibration(_spec(toy_trial, **kw), tmp_path / "pattern", published=published, resume=True)
+    assert again.simulated == 0 and again.best == searched.best
     pset = parameter_set_from_fit(res, 1, "hash")
     assert pset["parameters"]["kill_chemo"]["value"] == 0.5 and pset["parameters"]["kill_chemo"]["held"]
     assert pset["spec"] == "toy_fit"

@@ -267,7 +267,8 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
             ev = evaluate(spec.with_fixed(values), trials, {t: spec.patients.get(t, spec.patients_per_trial) for t in trials},
                           spec.seed, model_name=spec.model,
                           parameter_set=None, scheduler=scheduler, published=published)
-            rec = _record(ev, time.perf_counter() - t, spec.robust_z)
+            # keyed by the searched values only: the fixed ones are the same in every evaluation of a run
+            rec = {**_record(ev, time.perf_counter() - t, spec.robust_z), "values": values}
             ck.append(rec)
             counts["sim"] += 1
         if not any(_key(e["values"]) == k for e in seen):
