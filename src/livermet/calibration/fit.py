@@ -127,30 +127,29 @@ def load_spec(name_or_file: str) -> CalibrationSpec:
         raise SpecError(f"{p}: {probs}") from None
 
 
+def _plausible_range(model, name: str) -> tuple[float, float] | None:
+    """(lower, upper) of a model parameter or a fittable OS-link coefficient; None if it is neither."""
+    if name.startswith(LINK_PREFIX):  # a coefficient of the OS link, not of the model
+        return FITTABLE.get(name[len(LINK_PREFIX):])
+    mp = model.parameters_.get(name)
+    return None if mp is None else (mp.lower, mp.upper)
+
+
 def check_spec_against_model(spec: CalibrationSpec, model) -> None:
     bad = []
     for p in spec.parameters:
-        if p.name.startswith(LINK_PREFIX):  # a coefficient of the OS link, not of the model
-            rng = FITTABLE.get(p.name[len(LINK_PREFIX):])
-            if rng is None:
-                bad.append(f"parameters.{p.name}: not a fittable coefficient of the OS link "
-                           f"({', '.join(LINK_PREFIX + k for k in FITTABLE)})")
-            elif p.lower < rng[0] or p.upper > rng[1]:
-                bad.append(f"parameters.{p.name}: range [{p.lower:g}, {p.upper:g}] leaves its plausible range "
-                           f"[{rng[0]:g}, {rng[1]:g}]")
-            continue
-        mp = model.parameters_.get(p.name)
-        if mp is None:
-            bad.append(f"parameters.{p.name}: not a parameter of model {spec.model!r}")
-        elif p.lower < mp.lower or p.upper > mp.upper:
-            bad.append(f"parameters.{p.name}: range [{p.lower:g}, {p.upper:g}] leaves the model's plausible range "
-                       f"[{mp.lower:g}, {mp.upper:g}]")
+        link = p.name.startswith(LINK_PREFIX)
+        rng = _plausible_range(model, p.name)
+        if rng is None:
+            bad.append(f"parameters.{p.name}: " + (f"not a fittable coefficient of the OS link "
+                                                  f"({', '.join(LINK_PREFIX + k for k in FITTABLE)})" if link
+                                                  else f"not a parameter of model {spec.model!r}"))
+        elif p.lower < rng[0] or p.upper > rng[1]:
+            whose = "its" if link else "the model's"
+            bad.append(f"parameters.{p.name}: range [{p.lower:g}, {p.upper:g}] leaves {whose} plausible range "
+                       f"[{rng[0]:g}, {rng[1]:g}]")
     for name, v in spec.fixed.items():
-        if name.startswith(LINK_PREFIX):
-            rng = FITTABLE.get(name[len(LINK_PREFIX):])
-        else:
-            mp = model.parameters_.get(name)
-            rng = None if mp is None else (mp.lower, mp.upper)
+        rng = _plausible_range(model, name)
         if rng is None:
             bad.append(f"fixed.{name}: not a parameter of model {spec.model!r} nor a fittable coefficient of the OS link")
         elif not rng[0] <= v <= rng[1]:
