@@ -138,6 +138,24 @@ def test_parameter_set_and_overrides_set_the_os_link(tmp_path):
         trial_link(TrialContext({}, "toy", 1, parameter_set="none", overrides=(("os_link.untreated_shift", 1.0),)))
 
 
+def test_a_set_installed_after_the_model_was_built_is_used(tmp_path, toy_trial):
+    """A long-lived process (a Dask worker) that built the model keeps no stale parameter-set values."""
+    import os
+
+    from livermet.trial.protocol import load_protocol
+    from livermet.trial.simulate import TrialContext, materialise
+
+    pset = {"id": "toy_set", "version": 1, "model": "toy",
+            "parameters": {"a_growth": {"value": 0.004, "targets": ["T23"]}}}
+    path = write_parameter_set(tmp_path / "set.yaml", pset)
+    ctx = TrialContext(load_protocol(toy_trial).model_dump(mode="json"), "toy", 1, parameter_set=str(path))
+    assert materialise(ctx)[2].parameters_["a_growth"].value == 0.004
+    write_parameter_set(path, dict(pset, version=2, parameters={"a_growth": {"value": 0.005, "targets": ["T23"]}}))
+    st = os.stat(path)  # a later install, even within the file system's timestamp resolution
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert materialise(ctx)[2].parameters_["a_growth"].value == 0.005
+
+
 def test_bad_spec_names_field(tmp_path, toy_trial):
     p = tmp_path / "spec.yaml"
     p.write_text(yaml.safe_dump({"id": "x", "model": "toy", "parameters": [{"name": "a_growth", "lower": 0.01,

@@ -61,22 +61,23 @@ class TrialContext:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-_CACHE: dict[str, tuple] = {}
+_CACHE: dict[tuple, tuple] = {}
 
 
 def materialise(ctx: TrialContext):
     """(protocol, setup, model) of a context. The model is built once per process for everything but
     the overrides (building and deriving its equations takes seconds); each call resets its values to
     the parameter set's and applies the context's overrides, so contexts that differ only in their
-    overrides (calibration, sensitivity) share one model and one kernel."""
-    k = replace(ctx, overrides=()).key()
+    overrides (calibration, sensitivity) share one model and one kernel. The key holds the parameter-set
+    file's modification time: a long-lived worker (Dask) then sees a set installed after it started."""
+    from ..calibration.parameter_set import apply_parameter_set, load_parameter_set, resolve_parameter_set
+
+    path = resolve_parameter_set(ctx.parameter_set, ctx.model_name)
+    k = (replace(ctx, overrides=()).key(), None if path is None else Path(path).stat().st_mtime_ns)
     if k not in _CACHE:
         proto = parse_protocol(ctx.protocol)
         setup = get_setup(ctx.model_name)
         model = setup.build_model(proto.regimen_ids())
-        from ..calibration.parameter_set import apply_parameter_set, load_parameter_set, resolve_parameter_set
-
-        path = resolve_parameter_set(ctx.parameter_set, ctx.model_name)
         if path is not None:
             apply_parameter_set(model, load_parameter_set(path))
         _CACHE[k] = (proto, setup, model, {n: p.value for n, p in model.parameters_.items()})
