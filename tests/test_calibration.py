@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -140,8 +141,6 @@ def test_parameter_set_and_overrides_set_the_os_link(tmp_path):
 
 def test_a_set_installed_after_the_model_was_built_is_used(tmp_path, toy_trial):
     """A long-lived process (a Dask worker) that built the model keeps no stale parameter-set values."""
-    import os
-
     from livermet.trial.protocol import load_protocol
     from livermet.trial.simulate import TrialContext, materialise
 

@@ -70,10 +70,10 @@ def materialise(ctx: TrialContext):
     the parameter set's and applies the context's overrides, so contexts that differ only in their
     overrides (calibration, sensitivity) share one model and one kernel. The key holds the parameter-set
     file's modification time: a long-lived worker (Dask) then sees a set installed after it started."""
-    from ..calibration.parameter_set import apply_parameter_set, load_parameter_set, resolve_parameter_set
+    from ..calibration.parameter_set import apply_parameter_set, load_parameter_set
 
-    path = resolve_parameter_set(ctx.parameter_set, ctx.model_name)
-    k = (replace(ctx, overrides=()).key(), None if path is None else Path(path).stat().st_mtime_ns)
+    path, version = parameter_set_file(ctx)
+    k = (replace(ctx, overrides=()).key(), version)
     if k not in _CACHE:
         proto = parse_protocol(ctx.protocol)
         setup = get_setup(ctx.model_name)
@@ -88,8 +88,17 @@ def materialise(ctx: TrialContext):
     return proto, setup, model
 
 
+def parameter_set_file(ctx: TrialContext) -> tuple[Path | None, int | None]:
+    """The context's parameter-set file and its version (modification time, ns) for the caches; (None, None)
+    without a set."""
+    from ..calibration.parameter_set import resolve_parameter_set
+
+    path = resolve_parameter_set(ctx.parameter_set, ctx.model_name)
+    return (None, None) if path is None else (Path(path), Path(path).stat().st_mtime_ns)
+
+
 @functools.lru_cache(maxsize=8)
-def _parameter_set_link(path: str, _mtime: float) -> OSLink:
+def _parameter_set_link(path: str, _version: int) -> OSLink:
     """The OS link with a parameter set's coefficients (cached per file version: it runs for every batch)."""
     from ..calibration.parameter_set import load_parameter_set
 
@@ -104,10 +113,8 @@ def _parameter_set_link(path: str, _mtime: float) -> OSLink:
 
 def trial_link(ctx: TrialContext) -> OSLink:
     """The OS link of a context: the published coefficients, then the parameter set's, then the overrides'."""
-    from ..calibration.parameter_set import resolve_parameter_set
-
-    path = resolve_parameter_set(ctx.parameter_set, ctx.model_name)
-    link = OSLink() if path is None else _parameter_set_link(str(path), Path(path).stat().st_mtime)
+    path, version = parameter_set_file(ctx)
+    link = OSLink() if path is None else _parameter_set_link(str(path), version)
     over = split_link_values(dict(ctx.overrides))[1]
     return link.with_values(over, "override (calibration or sensitivity run)") if over else link
 
