@@ -316,3 +316,37 @@ def test_tmb_covariate_reaches_recognition_and_the_pd1_response(liver):
     cells = res.species_values("C_primary")[:, -1]
     assert cells[1] < 0.5 * cells[0]  # 16-fold TMB: 4-fold recognition
     assert cells[3] == pytest.approx(cells[2], rel=1e-6)  # exponent 0: TMB irrelevant
+
+
+def test_t_cells_expand_only_as_they_kill(liver):
+    """CD8 T cells in a lesion expand in proportion to the recognised cancer cells each one kills (de Pillis
+    2005 form, per T cell): under PD-1 blockade a recognised primary holds more T cells with expansion than
+    without it, and a primary T cells cannot recognise at all (every cell escaped) holds exactly as many."""
+    d = liver.parameter_values()
+    base = {"antigenicity": 1.5, "hla_loss": 0.0, "C0_primary": 2e9, "f_immune_escape": 0.0}
+    hidden = {**base, "f_immune_escape": 1.0}
+    arms = [base, {**base, "k_T_expand": 0.0}, hidden, {**hidden, "k_T_expand": 0.0}]
+    times = np.linspace(0, 120, 13)
+    res = simulate(liver, times, pd.DataFrame([{**d, **a} for a in arms]),
+                   [set_value(0, "set_pd1_occupancy", 0.95)])
+    assert np.all(res.status == 0)
+    t = res.species_values("T_primary")[:, -1]
+    assert t[0] > 1.05 * t[1]
+    assert t[2] == pytest.approx(t[3], rel=1e-6) and t[2] > 0
+
+
+def test_an_escaped_subclone_as_visible_as_the_rest_is_not_selected(liver):
+    """escape_recognition scales the T-cell kill of the escaped subclone: at 1 the escaped cells are killed like
+    the others, so their share stays put and the lesion follows the one without an escaped subclone."""
+    d = liver.parameter_values()
+    base = {"antigenicity": 5.0, "hla_loss": 0.0, "C0_primary": 2e9}
+    arms = [{**base, "f_immune_escape": 0.0}, {**base, "f_immune_escape": 0.2, "escape_recognition": 1.0},
+            {**base, "f_immune_escape": 0.2, "escape_recognition": 0.0}]
+    times = np.linspace(0, 240, 25)
+    res = simulate(liver, times, pd.DataFrame([{**d, **a} for a in arms]),
+                   [set_value(0, "set_pd1_occupancy", 0.95)])
+    assert np.all(res.status == 0)
+    cells, fesc = res.species_values("C_primary"), res.species_values("fesc_primary")
+    assert np.allclose(fesc[1], 0.2, atol=1e-9)
+    assert np.allclose(cells[1], cells[0], rtol=1e-5)
+    assert fesc[2, -1] > 0.5 and cells[2, -1] > 2 * cells[0, -1]

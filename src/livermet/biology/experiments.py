@@ -198,6 +198,16 @@ def _dual():
             f"{_fmt(100 * r[1])}%"), r[1] < r[0] - 0.05
 
 
+@experiment("pd1_blockade_multiplies_lesion_cd8", ["s000_22_01"],
+            "PD-1 curbs T-cell activation, so blocking it multiplies the effector CD8 T cells in a lesion")
+def _pd1_expansion():
+    ev = _hook_on("pd1_occupancy", 0.9)
+    res = simulate_arms([dict(BONE_METS), dict(BONE_METS), {**BONE_METS, "k_T_expand": 0.0}], [[], ev, ev], days=END)
+    t = _at(res, "T_primary", END, True)
+    obs, ok = _more("effector CD8 T cells in the primary after anti-PD-1", t[0], t[1], 0.5)
+    return f"{obs}; {_fmt(100 * (1 - t[2] / t[1]))}% of them owe to expansion in the lesion", ok
+
+
 @experiment("liver_treg_transfer_accelerates_growth", ["s000_111_15", "s000_111_16"],
             "Tregs taken from liver-metastasis hosts, transferred to a recipient, speed tumour growth")
 def _treg_transfer():

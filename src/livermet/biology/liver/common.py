@@ -21,6 +21,8 @@ LEE2020 = "Lee et al. 2020 Sci Immunol 5:eaba0759 (liver antigen drives systemic
 LUZZI = "Luzzi et al. 1998 Am J Pathol 153:865 (liver metastatic inefficiency; figures unverified in the reference note)"
 KOOP = "Koop et al. 1995 Cancer Res 55:2520 (>80% of arrested cells extravasate)"
 STRUEMPER = "Struemper et al. 2025 CPT:PSP 14:1006 (NSCLC population medians: LDH 225.5 U/L, PD-L1 15%, NLR 4.1)"
+DEPILLIS = ("de Pillis, Radunskaya & Wiseman 2005 Cancer Res 65:7950 (CD8 T-cell expansion driven by the tumour "
+            "cells they kill; human parameters fitted to patients; read in shared/reference/models-and-parameters.md 2.3)")
 TUMEH = "Tumeh et al. 2017 Cancer Immunol Res 5:417"
 KRUSE = "Kruse et al. (clodronate Kupffer-cell depletion), cited in seed 000 section 1.1.2"
 

@@ -7,13 +7,16 @@ with a = antigenicity x (TMB / TMB_median)^w_TMB x (1 - HLA class I loss), actin
 f_esc is the subclone that T cells cannot see at all (subclonal HLA loss, antigen loss); T-cell killing selects
 for it exactly as chemotherapy selects the resistant clone, so an immune response shrinks a lesion towards its
 escaped share and the lesion then regrows (acquired resistance) instead of being cleared.
+Expansion (de Pillis 2005, per T cell): k_T_exp T (kill/T)^2/((kill/T)^2 + n_50^2): T cells divide in proportion to the
+recognised cancer cells each one kills, so PD-1 signalling, which damps the kill, damps the expansion too, and it
+stops once T cells outnumber their targets.
 Exhaustion by cancer cells k_Tcell T C/(C + T + 1) H_PD1 and by Tregs k_Treg T Treg/(T + Treg + 1); recruitment q_T_in V T_blood C^2/(C^2 + Kc_rec).
 """
 
 from __future__ import annotations
 
 from ...modeling import Model, assumed, cite, logitnormal, lognormal, normal
-from .common import (DEBOER, QSPIO, ROBERTSON_TESSI, SITES, STRUEMPER, YU2021, P, S, clip01, hill)
+from .common import (DEBOER, DEPILLIS, QSPIO, ROBERTSON_TESSI, SITES, STRUEMPER, YU2021, P, S, clip01, hill)
 
 EV = {
     "kill": ["s000_12_16", "s000_111_02", "s000_22_01", "s000_12_18", "s000_112_10", "s001_21_10", "s000_12_19"],
@@ -29,6 +32,7 @@ EV = {
     "treg_ctla4": ["s000_22_02", "s000_22_03"],
     "t_death": ["s000_22_01"],
     "icd": ["s001_43_10"],
+    "expansion": ["s000_22_01", "s000_25_13"],
     "escape": ["s000_12_18", "s000_12_19"],
 }
 
@@ -92,6 +96,11 @@ def lesion_immunity_module(m: Model) -> None:
                  "fitted median of 4e-4, no tumour had an escaped clone and 47% of KEYNOTE-189 patients on "
                  "pembrolizumab + chemotherapy had complete responses"),
             logitnormal(2.0), "share of cancer cells that CD8 T cells cannot recognise at the start of treatment")
+        resc = p("escape_recognition", 0.0, "dimensionless", 0.0, 0.9, assumed(
+            "recognition of the escaped subclone relative to the rest: losing one HLA haplotype (the commonest escape, "
+            "McGranahan 2017) hides the neoantigens it presented, not all of them, so T cells still see the escaped "
+            "cells less well; 0 = fully invisible; range 0-0.9"),
+            desc="relative recognition of the escaped subclone by CD8 T cells")
         recog = m.expression("recognition", antig * (tmb / tmb50) ** wtmb * (1 - hla), "dimensionless",
                              "antigen recognition of cancer cells by CD8 T cells")
         # in percent, the unit of the clinical TPS covariate that trials set per patient
@@ -133,6 +142,18 @@ def lesion_immunity_module(m: Model) -> None:
         wicd = p("w_icd_recruit", 1.0, "dimensionless", 0.0, 5.0, assumed(
             "relative increase of CD8 T-cell entry into a lesion made entirely of dying cells (immunogenic cell death "
             "after radiotherapy recruits T cells; no magnitude given); 0-5"))
+        kexp = p("k_T_expand", 0.0375, "1/day", 0.0, 0.2, cite(
+            DEPILLIS, note="j = 0.0375/day, the maximal rate of tumour-driven CD8 T-cell expansion in the human fits "
+                           "(patients 9 and 10); range 0-0.2"),
+            desc="maximal expansion rate of CD8 effector T cells that kill recognised cancer cells")
+        n50x = p("kills_per_T_50_expand", 0.3, "1/day", 0.01, 1.0, assumed(
+            "cancer cells killed per T cell per day at half-maximal expansion. de Pillis 2005 saturates expansion in "
+            "the total number of cells killed (k = 2e7 cells^2), which does not carry over to lesions of every size; "
+            "per T cell, expansion stops once T cells outnumber the cells they can kill. A cytotoxic T cell kills a "
+            "few target cells per day at most in vivo (Halle et al. 2016 Immunity 44:233: 2-16 virus-infected cells "
+            "per day); half-maximal expansion at 0.3 kills per day; range 0.01-1. At 0.1 the model's T cells "
+            "expanded in untreated lesions nearly as much as under PD-1 blockade"),
+            desc="kills per T cell per day at half-maximal T-cell expansion")
         Te = S("Te_blood")
         Treg_b = S("Treg_blood")
         for site in SITES:
@@ -164,11 +185,13 @@ def lesion_immunity_module(m: Model) -> None:
                 kkill * recog * T / (KTC * C + T + one) * T / (T + KTreg * R + one)
                 * (1 - etgf * Htgf) * (1 - ept * Hpd1) * (1 - Hmdsc),
                 "1/day", f"CD8 T-cell kill rate of a recognised cancer cell, {site}")
-            kill = m.expression(f"kill_{site}", rate * (1 - fesc) * C, "cell/day",
+            kill = m.expression(f"kill_{site}", rate * (1 - (1 - resc) * fesc) * C, "cell/day",
                                 f"cancer cells killed by CD8 T cells per day, {site}")
             m.process(f"t_kill_{site}", kill, {C: -1, Cd: 1}, EV["kill"], "CD8 T-cell killing")
+            m.process(f"t_expansion_{site}", kexp * T * hill(kill / (T + one), n50x, 2), {T: 1}, EV["expansion"],
+                      "CD8 T cells divide as they kill recognised cancer cells (PD-1 signalling damps both)")
             # the same two-clone selection as chemotherapy (lesions module): escaped cells are spared
-            m.process(f"t_escape_selection_{site}", rate * fesc * (1 - fesc), {fesc: 1}, EV["escape"],
+            m.process(f"t_escape_selection_{site}", rate * (1 - resc) * fesc * (1 - fesc), {fesc: 1}, EV["escape"],
                       "T cells kill recognised cells only, so the escaped share rises under immune attack")
             presence = hill(C, Kc**0.5, 2)
             barrier = 1 - wvT * S(f"H_vegf_{site}")
