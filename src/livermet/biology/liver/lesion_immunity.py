@@ -3,10 +3,11 @@ PD-1 signalling (blocked by pd1_occupancy), TGF-beta and the T-cell kill of canc
 
 Kill (QSPIO-TNBC Teff module, re-implemented):
   k_C_T * a C T/(K_T_C C + T + 1) * T/(T + K_T_Treg Treg + 1) * (1 - e_TGF H_TGF)(1 - e_PD1 H_PD1)(1 - H_MDSC)
-with a = antigenicity x (TMB / TMB_median)^w_TMB x (1 - HLA class I loss), acting on the recognised share (1 - f_esc) of the cancer cells.
-f_esc is the subclone that T cells cannot see at all (subclonal HLA loss, antigen loss); T-cell killing selects
-for it exactly as chemotherapy selects the resistant clone, so an immune response shrinks a lesion towards its
-escaped share and the lesion then regrows (acquired resistance) instead of being cleared.
+with a = antigenicity x (TMB / TMB_median)^w_TMB x (1 - HLA class I loss), acting on the cancer cells outside
+the escaped subclone f_esc and, at escape_recognition times that rate, on the escaped ones. f_esc is the subclone
+that T cells see poorly or not at all (subclonal HLA loss, antigen loss); T-cell killing selects for it exactly as
+chemotherapy selects the resistant clone, so an immune response shrinks a lesion towards its escaped share and the
+lesion then regrows (acquired resistance) unless the escaped cells are still killed.
 Expansion (de Pillis 2005, per T cell): k_T_exp T (kill/T)^2/((kill/T)^2 + n_50^2): T cells divide in proportion to the
 recognised cancer cells each one kills, so PD-1 signalling, which damps the kill, damps the expansion too, and it
 stops once T cells outnumber their targets.
@@ -151,8 +152,9 @@ def lesion_immunity_module(m: Model) -> None:
             "the total number of cells killed (k = 2e7 cells^2), which does not carry over to lesions of every size; "
             "per T cell, expansion stops once T cells outnumber the cells they can kill. A cytotoxic T cell kills a "
             "few target cells per day at most in vivo (Halle et al. 2016 Immunity 44:233: 2-16 virus-infected cells "
-            "per day); half-maximal expansion at 0.3 kills per day; range 0.01-1. At 0.1 the model's T cells "
-            "expanded in untreated lesions nearly as much as under PD-1 blockade"),
+            "per day); half-maximal expansion at 0.3 kills per day; range 0.01-1. At 0.1 expansion raised the T cells "
+            "of untreated lesions so far that anti-PD-1 multiplied them less than without expansion (3.9-fold "
+            "against 6.7-fold), and liver metastases no longer blunted the primary's anti-PD-1 response"),
             desc="kills per T cell per day at half-maximal T-cell expansion")
         Te = S("Te_blood")
         Treg_b = S("Treg_blood")
