@@ -200,7 +200,7 @@ def _dual():
 
 @experiment("pd1_blockade_multiplies_lesion_cd8", ["s000_22_01"],
             "PD-1 curbs T-cell activation, so blocking it multiplies the effector CD8 T cells in a lesion")
-def _pd1_expansion():
+def _pd1_lesion_cd8():
     ev = _hook_on("pd1_occupancy", 0.9)
     res = simulate_arms([dict(BONE_METS), dict(BONE_METS), {**BONE_METS, "k_T_expand": 0.0}], [[], ev, ev], days=END)
     t = _at(res, "T_primary", END, True)
