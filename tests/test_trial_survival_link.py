@@ -137,6 +137,30 @@ def test_treated_shift_moves_only_treated_patients():
     assert np.allclose(draw_overall_survival(_inputs(2000, 0.002), seed=3, link=shifted)["os_mu"], base["os_mu"] + 0.4)
 
 
+def test_later_line_shift_moves_treated_later_line_patients_and_every_switch():
+    link = dataclasses.replace(OSLink(), gompertz_a=Coefficient(0.0, "1/year", "test: no background mortality"))
+    base = draw_overall_survival(_inputs(300, 0.002), seed=5, link=link)
+    shifted = link.with_values({"treated_shift": 0.2, "later_line_shift": 0.3}, "test")
+    inp = _inputs(300, 0.002)
+    k = np.arange(300) % 3
+    # untreated (a later line, which does not count for them), first line, later line
+    inp.untreated, inp.later_line = k == 0, k != 1
+    out = draw_overall_survival(inp, seed=5, link=shifted)
+    assert np.allclose(out["os_mu"][k == 0], base["os_mu"][k == 0])
+    assert np.allclose(out["os_mu"][k == 1], base["os_mu"][k == 1] + 0.2)
+    assert np.allclose(out["os_mu"][k == 2], base["os_mu"][k == 2] + 0.5)
+    # a first-line patient who switches therapy at progression starts a later line: the second log survival
+    # time carries the later-line shift, so a switch to a therapy that changes nothing slows the clock by it
+    t = inp.size_times
+    s = int((t < 200).sum())
+    same = _inputs(300, 0.002)
+    same.switch_day = np.full(300, t[s])
+    same.switch_times, same.switch_size = sizes_after_switch(same.size, t, np.full(300, s), 364.0)
+    plain = draw_overall_survival(same, seed=5, link=link.with_values({"treated_shift": 0.2}, "test"))
+    out = draw_overall_survival(same, seed=5, link=shifted)
+    assert np.allclose(out["os_mu_after_switch"] - plain["os_mu_after_switch"], 0.3)
+    assert np.allclose(out["os_mu"], plain["os_mu"])
+
 def test_only_fittable_link_coefficients_within_range_can_be_set():
     with pytest.raises(ValueError, match="os_link.intercept: not a fittable"):
         OSLink().with_values({"intercept": 7.0}, "test")
