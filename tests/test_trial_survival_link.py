@@ -161,6 +161,7 @@ def test_later_line_shift_moves_treated_later_line_patients_and_every_switch():
     assert np.allclose(out["os_mu_after_switch"] - plain["os_mu_after_switch"], 0.3)
     assert np.allclose(out["os_mu"], plain["os_mu"])
 
+
 def test_only_fittable_link_coefficients_within_range_can_be_set():
     with pytest.raises(ValueError, match="os_link.intercept: not a fittable"):
         OSLink().with_values({"intercept": 7.0}, "test")
