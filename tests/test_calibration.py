@@ -472,3 +472,16 @@ def test_report_shows_the_nadir_dynamics_of_a_check():
     page = render(check, None, None, None)
     assert "Nadir and regrowth on an EGFR-TKI" in page and "8.28" in page and "0.112" in page
     assert "Nadir and regrowth" not in render({**check, "nadir_dynamics": []}, None, None, None)
+
+
+def test_report_lists_held_parameters_of_a_parameter_set_as_not_searched():
+    # one-evaluation specs hold most values at an earlier fit's (the spec's `fixed`); those entries carry no
+    # searched or fitted range, and the report must still render them
+    from livermet.calibration.report import render
+
+    pset = {"id": "p", "version": 3, "created": "today", "method": "m", "objective": 1.0, "targets": ["T01"],
+            "parameters": {"k_fit": {"value": 0.5, "searched": [0.1, 1.0], "fitted_range": [0.4, 0.6], "why": "fitted"},
+                           "k_held": {"value": 2.0, "held": True, "targets": ["T01"], "why": "held"}}}
+    page = render(None, pset, None, None)
+    assert "0.1-1" in page and "0.4-0.6" in page
+    assert "k_held" in page and "held, not searched" in page

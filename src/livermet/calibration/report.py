@@ -74,6 +74,15 @@ def sensitivity_figure(sens: dict) -> go.Figure | None:
     return fig
 
 
+def _searched_and_fitted(entry: dict) -> list[str]:
+    """The searched range and the range near the best of a parameter-set entry; a parameter the fit held at
+    an earlier fit's value (the spec's `fixed`) was not searched."""
+    if entry.get("held"):
+        return ["held, not searched", "-"]
+    return [f"{_f(entry['searched'][0])}-{_f(entry['searched'][1])}",
+            f"{_f(entry['fitted_range'][0])}-{_f(entry['fitted_range'][1])}"]
+
+
 def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: dict | None) -> str:
     body = ["<h1>livermet calibration report</h1>",
             "<p class='warn'>Research use only. Simulated values are shown as simulated; nothing is adjusted "
@@ -128,8 +137,7 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                  f"({html.escape(str(pset.get('created')))}); {html.escape(str(pset.get('method')))}; objective "
                  f"{pset.get('objective')}.</p>",
                  _table(["parameter", "value", "searched", "range within 1.92 log-likelihood of the best", "why"],
-                        [[k, _f(v["value"], 4), f"{_f(v['searched'][0])}-{_f(v['searched'][1])}",
-                          f"{_f(v['fitted_range'][0])}-{_f(v['fitted_range'][1])}", v.get("why", "")]
+                        [[k, _f(v["value"], 4), *_searched_and_fitted(v), v.get("why", "")]
                          for k, v in pset["parameters"].items()]),
                  f"<p class='note'>Targets used: {html.escape(', '.join(pset.get('targets', [])))}.</p>"]
     if crossval:
