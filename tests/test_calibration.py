@@ -14,7 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from livermet.calibration.check import run_check
+from livermet.calibration.check import _p_value, contrasts, run_check
 from livermet.calibration.evaluate import score_trial
 from livermet.calibration.fit import CalibrationSpec, SpecError, load_spec, run_calibration
 from livermet.calibration.objective import Z95, score
@@ -285,6 +285,29 @@ def test_synthetic_recovery_and_resume(toy_trial, tmp_path):
 # ---------------------------------------------------------------- check, CLI, report
 
 
+def _liver_rows(record, kind, observed, simulated, ci=None):
+    base = {"record": record, "id": "T", "endpoint": "x", "kind": kind, "experimental": "liver_metastasis=yes",
+            "control": "liver_metastasis=no", "ci": ci, "ci_source": "published" if ci else "derived from n"}
+    if kind == "hr":
+        return [{**base, "observed": observed, "simulated": simulated}]
+    return [{**base, "role": role, "observed": o, "simulated": s_}
+            for role, o, s_ in zip(("experimental", "control"), observed, simulated)]
+
+
+def test_contrasts_carry_the_published_p_value_and_significance():
+    rows = (_liver_rows("target_t33_pfs", "median", (6.3, 5.1), (4.3, 5.4))  # P = 0.21, simulated the other way
+            + _liver_rows("target_t34_os", "median", (20.8, 30.6), (13.8, 23.9))  # P = 0.019
+            + _liver_rows("target_t11", "hr", 1.82, 1.87, [1.59, 2.08])  # no P, CI above 1
+            + _liver_rows("target_t37", "median", (10, 21), (9, 12)))  # neither P nor CI
+    con = {c["record"]: c for c in contrasts(rows)}
+    assert (con["target_t33_pfs"]["published_p"], con["target_t33_pfs"]["published_significant"]) == ("0.21", False)
+    assert not con["target_t33_pfs"]["right_direction"]
+    assert con["target_t34_os"]["published_significant"] is True and con["target_t34_os"]["right_direction"]
+    assert con["target_t11"]["published_p"] is None and con["target_t11"]["published_significant"] is True
+    assert con["target_t37"]["published_significant"] is None
+    assert [_p_value(t) for t in ("<0.0001", "P=0.0003", "n.s.", None)] == [0.0001, 0.0003, None, None]
+
+
 def test_check_structure_and_cli(toy_trial, tmp_path):
     res = run_check(None, trials=[toy_trial], replicates=2, patients=40, model_name="toy")
     assert set(res) >= {"targets", "within_ci", "fraction_within_ci", "rows", "contrasts", "replicates"}
@@ -463,7 +486,8 @@ def test_report_shows_the_nadir_dynamics_of_a_check():
     from livermet.calibration.report import render
 
     check = {"targets": 0, "within_ci": 0, "fraction_within_ci": None, "with_published_ci": 0,
-             "within_published_ci": 0, "contrasts_right_direction": 0, "replicates": 1, "solver_failures": 0,
+             "within_published_ci": 0, "contrasts_right_direction": 0, "significant_contrasts": 0,
+             "significant_contrasts_right_direction": 0, "replicates": 1, "solver_failures": 0,
              "rows": [], "contrasts": [], "tumour_dynamics": [], "nadir_dynamics": [
                  {"trial_id": "jiang2017_tki", "arm": "egfr_tki", "regimen": "osimertinib_80_daily", "patients": 12,
                   "time_to_nadir_months": 8.28, "post_nadir_growth_per_month": 0.112, "reference_treatment": "x",

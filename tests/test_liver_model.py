@@ -65,9 +65,12 @@ def test_unknown_option_is_refused():
 
 @pytest.fixture(scope="module")
 def cohort(liver):
-    """8 virtual patients with treatment events (anti-PD-1 + anti-CTLA-4 + chemotherapy) from day 700."""
+    """8 virtual patients with treatment events (anti-PD-1 + anti-CTLA-4 + anti-VEGF + chemotherapy) from day 700,
+    with the VEGF-induced share of liver FasL switched on (the model's default of 0 would leave that term out)."""
     params = sample_parameters(liver, 8, seed=3)
+    params["w_vegf_fasl"] = 0.7
     ev = [set_value(700, "set_pd1_occupancy", 0.9), set_value(700, "set_ctla4_occupancy", 0.5),
+          set_value(700, "set_vegf_blockade", 0.8),
           set_value(700, "set_chemo_kill_rate", 0.03), set_value(790, "set_chemo_kill_rate", 0.0)]
     return params, ev, np.linspace(0, 1200, 61)
 

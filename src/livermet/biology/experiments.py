@@ -288,6 +288,19 @@ def _vegf():
     return _more("CD8 T cells per cancer cell in the primary", v[0], v[1])
 
 
+@experiment("vegf_blockade_relieves_fasl_deletion_in_liver", ["s000_24_06", "s000_24_05", "s001_1_33"],
+            "Neutralising VEGF lowers the VEGF-induced FasL that deletes CD8 T cells, so more survive in liver lesions")
+def _vegf_fasl():
+    # the same blockade with and without VEGF-induced FasL: only the deletion it relieves tells the two apart
+    arms = [{**LIVER_METS, "w_vegf_fasl": w} for w in (0.0, 0.0, 0.9, 0.9)]
+    bev = _hook_on("vegf_blockade", 0.9)
+    res = simulate_arms(arms, [[], bev, [], bev], days=START + 60)
+    v = _at(res, "cd8_density_liver", START + 60)
+    gain_without, gain_with = v[1] / v[0], v[3] / v[2]
+    return (f"CD8 T cells per cancer cell in liver lesions, VEGF blockade vs none: x{_fmt(gain_without)} when FasL "
+            f"does not depend on VEGF, x{_fmt(gain_with)} when 90% of it does"), gain_with > 1.05 * gain_without
+
+
 @experiment("vegf_blockade_slows_tumour_growth", ["s000_24_01", "s001_1_34", "s001_1_35"],
             "Bevacizumab shuts down angiogenesis and slows tumour growth")
 def _vegf_growth():

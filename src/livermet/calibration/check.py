@@ -8,7 +8,10 @@ A target is within when that figure lies inside the published 95% CI; figures pu
 CI get the interval implied by their sample size (`ci_source: derived from n`).
 
 Liver vs no-liver contrasts: for every record that compares patients with and without liver
-metastasis, the simulated contrast must point the same way as the published one.
+metastasis, the simulated contrast must point the same way as the published one. Each contrast also
+carries the publication's P value and whether the difference was significant (P < 0.05, or a hazard
+ratio whose CI excludes 1): a difference the publication could not tell from chance has a direction
+the model is not expected to reproduce, and the summary counts those contrasts apart.
 
 Tumour dynamics (`tumour_dynamics`, not scored): per arm of the first cohort, the median Stein
 growth and shrinkage rates and time to growth that the OS link reads, beside the published typical
@@ -17,6 +20,8 @@ for arms with a published reference, the median time to nadir and log-volume gro
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -46,6 +51,24 @@ def _combine(reps: list[Scored]) -> Scored:
     return Scored(row, s.z, reps[0].se_published, reps[0].ci_source, reps[0].interval)
 
 
+def _p_value(text) -> float | None:
+    """The number in a published P value ('0.21', '<0.001', 'P=0.0003'); None when there is none."""
+    m = re.search(r"\d*\.?\d+(?:e-?\d+)?", str(text or "").replace(" ", ""))
+    return float(m.group()) if m else None
+
+
+def _significance(record: str, row: dict) -> dict:
+    """Published P value of a contrast's record and whether the difference was significant."""
+    from ..knowledge import load_knowledge_base
+
+    rec = load_knowledge_base().clinical.get(record)
+    text = rec.p_value if rec is not None else None
+    p = _p_value(text)
+    ci = row.get("ci") if row.get("ci_source") == "published" and row.get("kind") == "hr" else None
+    significant = (p < 0.05) if p is not None else ((ci[0] > 1 or ci[1] < 1) if ci else None)
+    return {"published_p": text, "published_significant": significant}
+
+
 def contrasts(rows: list[dict]) -> list[dict]:
     """Direction of every liver vs no-liver contrast among the rows."""
     out = []
@@ -62,7 +85,8 @@ def contrasts(rows: list[dict]) -> list[dict]:
             out.append({"record": rec, "target_id": r["id"], "quantity": r["endpoint"],
                         "published": pub, "simulated": sim, "published_direction": _dir(np.log(pub)),
                         "simulated_direction": _dir(np.log(sim)),
-                        "right_direction": _dir(np.log(pub)) == _dir(np.log(sim)) or _dir(np.log(pub)) == "none"})
+                        "right_direction": _dir(np.log(pub)) == _dir(np.log(sim)) or _dir(np.log(pub)) == "none",
+                        **_significance(rec, r)})
         med = {r.get("role"): r for r in rs if r.get("kind") == "median"}
         if {"experimental", "control"} <= set(med) and LIVER in str(med["experimental"].get("experimental")) \
                 and NO_LIVER in str(med["control"].get("control")):
@@ -74,7 +98,7 @@ def contrasts(rows: list[dict]) -> list[dict]:
             out.append({"record": rec, "target_id": e["id"], "quantity": f"{e['endpoint'].split(',')[0]}, liver "
                         "minus no liver (months)", "published": float(e["observed"]) - float(c["observed"]),
                         "simulated": float(e["simulated"]) - float(c["simulated"]), "published_direction": pd_,
-                        "simulated_direction": sd_, "right_direction": pd_ == sd_})
+                        "simulated_direction": sd_, "right_direction": pd_ == sd_, **_significance(rec, e)})
     return out
 
 
@@ -136,6 +160,9 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
             "within_published_ci": int(sum(r["within"] for r in rows if r["ci_source"] == "published")),
             "with_published_ci": int(sum(r["ci_source"] == "published" for r in rows)),
             "contrasts": con, "contrasts_right_direction": int(sum(c["right_direction"] for c in con)),
+            "significant_contrasts": int(sum(c["published_significant"] is True for c in con)),
+            "significant_contrasts_right_direction": int(sum(c["right_direction"] for c in con
+                                                             if c["published_significant"] is True)),
             "replicates": replicates, "patients_simulated": simulated, "solver_failures": failures,
             "parameter_set": parameter_set, "trials": trials,
             "rows": [{k: r[k] for k in public} for r in rows], "tumour_dynamics": dynamics,

@@ -181,7 +181,8 @@ def check_command(
         Console().print(nd)
     console.print(f"{res['within_ci']} of {res['targets']} within CI ({100 * (res['fraction_within_ci'] or 0):.0f}%); "
                   f"liver vs no-liver contrasts in the right direction: {res['contrasts_right_direction']} of "
-                  f"{len(res['contrasts'])}")
+                  f"{len(res['contrasts'])} ({res['significant_contrasts_right_direction']} of the "
+                  f"{res['significant_contrasts']} that were significant in their publication)")
 
 
 @calibrate_app.command("crossval")

@@ -94,7 +94,9 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                  f"<p><b>{check['within_ci']} of {check['targets']}</b> mapped targets within their 95% interval "
                  f"({100 * (check['fraction_within_ci'] or 0):.0f}%); of the {check['with_published_ci']} with a "
                  f"published CI, {check['within_published_ci']} within. Liver vs no-liver contrasts in the published "
-                 f"direction: {check['contrasts_right_direction']} of {len(check['contrasts'])}. Parameter set: "
+                 f"direction: {check['contrasts_right_direction']} of {len(check['contrasts'])} "
+                 f"({check.get('significant_contrasts_right_direction', '-')} of the "
+                 f"{check.get('significant_contrasts', '-')} significant in their publication). Parameter set: "
                  f"<code>{html.escape(str(check.get('parameter_set')))}</code>; {check['replicates']} virtual "
                  f"cohort(s) per trial at its sample size; {check['solver_failures']} solver failure(s).</p>"]
         figs.append(target_forest(rows))
@@ -106,9 +108,11 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                              _f(r["simulated"]), f"{_f(r['simulated_ci'][0])}-{_f(r['simulated_ci'][1])}",
                              _f(r["z"], 2), "yes" if r["within"] else "no"] for r in rows]))
         body += ["<h3>Liver vs no-liver contrasts</h3>",
-                 _table(["target", "quantity", "published", "simulated", "right direction"],
-                        [[c["target_id"], c["quantity"], _f(c["published"]), _f(c["simulated"]),
-                          "yes" if c["right_direction"] else "no"] for c in check["contrasts"]])]
+                 _table(["target", "quantity", "published", "published P", "significant", "simulated",
+                         "right direction"],
+                        [[c["target_id"], c["quantity"], _f(c["published"]), c.get("published_p") or "-",
+                          {True: "yes", False: "no"}.get(c.get("published_significant"), "not reported"),
+                          _f(c["simulated"]), "yes" if c["right_direction"] else "no"] for c in check["contrasts"]])]
         if check.get("tumour_dynamics"):
             body += ["<h3>Tumour dynamics read by the OS link</h3>",
                      "<p class='note'>Median Stein growth rate kg, shrinkage rate ks and time to growth per arm "

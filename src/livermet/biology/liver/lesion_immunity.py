@@ -26,6 +26,7 @@ EV = {
                "s000_2_02", "s000_3_01"],
     "fasl": ["s001_31_30", "s001_31_31", "s001_31_32", "s001_31_33", "s001_31_35", "s001_41_09", "s000_3_02",
              "s000_11_03", "s000_3_01", "s000_1_02", "s001_43_12", "s001_5_02"],
+    "fasl_vegf": ["s000_24_05", "s000_24_06", "s001_1_33"],
     "exhaustion": ["s000_22_01", "s001_1_55"],
     "exhaustion_liver": ["s001_1_39", "s001_1_43", "s001_1_47", "s001_1_51", "s000_12_24", "s000_13_10", "s001_32_03"],
     "treg_suppression": ["s000_111_12", "s001_1_54", "s000_12_23"],
@@ -126,6 +127,14 @@ def lesion_immunity_module(m: Model) -> None:
         kfas = p("k_fasl", 1.0, "1/day", 0.1, 5.0, assumed(
             "FasL-induced apoptosis of activated Fas+ CD8 T cells after contact with FasL+ macrophages within about a "
             "day (Yu 2021 report deletion, not a rate); 0.1-5"), lognormal(0.5))
+        wvf = p("w_vegf_fasl", 0.0, "dimensionless", 0.0, 1.0, cite(
+            "Motz et al. 2014 Nat Med 20:607 (tumour endothelium FasL establishes a selective immune barrier)",
+            "10.1038/nm.3541",
+            note="VEGF-A, IL-10 and PGE2 together induced FasL in tumour endothelium, which killed effector CD8 T cells "
+                 "but spared Tregs; blocking VEGF and PGE2 lowered FasL and let CD8 T cells in. The VEGF-dependent "
+                 "share of the FasL that deletes CD8 T cells in liver lesions is not reported: assumed 0 (FasL "
+                 "independent of VEGF, the model before this term) within 0-1, for calibration"),
+            desc="share of the liver lesion's FasL-mediated CD8 T-cell deletion that VEGF signalling sustains")
         r50m = p("r_mac_50", 0.05, "dimensionless", 0.005, 0.5, assumed(
             "macrophage-to-cancer-cell ratio of half-maximal macrophage effects in the liver lesion; 0.005-0.5"))
         qsiph = p("q_siphon", 0.2, "1/day", 0.01, 1.0, assumed(
@@ -206,8 +215,9 @@ def lesion_immunity_module(m: Model) -> None:
                           "liver metastases capture activated CD8 T cells from blood (the siphon)")
                 Hfas = m.expression("H_fasl_liver", S("Mac_liver") / (S("Mac_liver") + r50m * (C + one)), "dimensionless",
                                     "FasL+ monocyte-derived macrophage density in the liver lesion")
-                m.process("t_fasl_deletion_liver", kfas * T * Hfas, {T: -1}, EV["fasl"],
-                          "FasL+ macrophages delete Fas+ activated CD8 T cells")
+                fasl_vegf = 1 - wvf + wvf * S("H_vegf_liver")  # anti-VEGF lowers the VEGF-induced share
+                m.process("t_fasl_deletion_liver", kfas * T * Hfas * fasl_vegf, {T: -1}, EV["fasl"] + EV["fasl_vegf"],
+                          "FasL+ macrophages and VEGF-induced FasL delete Fas+ activated CD8 T cells")
             m.process(f"t_death_{site}", kTd * T, {T: -1}, EV["t_death"])
             xfac = (1 + wexl * Htgf) if site == "liver" else 1
             m.process(f"t_exhaustion_{site}", kTcell * T * C / (C + T + one) * Hpd1 * xfac, {T: -1, Tx: 1},
