@@ -25,6 +25,7 @@ import re
 
 import numpy as np
 
+from ..knowledge import load_knowledge_base
 from ..trial.library import resolve
 from ..trial.protocol import load_protocol
 from ..trial.runner import precompile
@@ -59,8 +60,6 @@ def _p_value(text) -> float | None:
 
 def _significance(record: str, row: dict) -> dict:
     """Published P value of a contrast's record and whether the difference was significant."""
-    from ..knowledge import load_knowledge_base
-
     rec = load_knowledge_base().clinical.get(record)
     text = rec.p_value if rec is not None else None
     p = _p_value(text)
