@@ -383,8 +383,9 @@ def parameter_set_from_fit(res: FitResult, version: int, model_hash: str) -> dic
                                    "fitted_range": ranges[p.name], "targets": targets, "why": p.why}
                           for p in res.spec.parameters},
                        **{name: {"value": v, "held": True, "targets": targets,
-                                 "why": "held at this value during the fit (the spec's `fixed`: an earlier fit's value "
-                                        "that this run did not search)"}
+                                 "why": "held at this value during the fit (the spec's `fixed`: a value set before "
+                                        "this run, by an earlier fit or by the checks the spec's comments give; "
+                                        "not searched here)"}
                           for name, v in res.spec.fixed.items()}},
     }
 

@@ -75,8 +75,8 @@ def sensitivity_figure(sens: dict) -> go.Figure | None:
 
 
 def _searched_and_fitted(entry: dict) -> list[str]:
-    """The searched range and the range near the best of a parameter-set entry; a parameter the fit held at
-    an earlier fit's value (the spec's `fixed`) was not searched."""
+    """The searched range and the range near the best of a parameter-set entry; a parameter the fit held
+    (the spec's `fixed`) was not searched."""
     if entry.get("held"):
         return ["held, not searched", "-"]
     return [f"{_f(entry['searched'][0])}-{_f(entry['searched'][1])}",
