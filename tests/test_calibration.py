@@ -231,9 +231,9 @@ def test_fixed_parameters_are_held_in_every_evaluation_and_written_as_held(toy_t
 TRUE_GROWTH = 0.004
 
 
-def _synthetic_published(trial: str) -> list[dict]:
+def _synthetic_published(trial: str, growth: float = TRUE_GROWTH) -> list[dict]:
     """Published figures made by the model itself at a known growth rate (another seed than the fit's)."""
-    fit = score_trial(trial, {"a_growth": TRUE_GROWTH}, 200, 777, model_name="toy")
+    fit = score_trial(trial, {"a_growth": growth}, 200, 777, model_name="toy")
     recs = []
     for s in fit.scored:
         r = s.row
@@ -509,3 +509,90 @@ def test_report_lists_held_parameters_of_a_parameter_set_as_not_searched():
     page = render(None, pset, None, None)
     assert "0.1-1" in page and "0.4-0.6" in page
     assert "k_held" in page and "held, not searched" in page
+
+
+# ---------------------------------------------------------------- profile: which trials pull which way
+
+
+def _trial_copy(tmp_path, name: str) -> str:
+    p = tmp_path / f"{name}.yaml"
+    p.write_text(yaml.safe_dump({**PROTOCOL, "id": name}))
+    return str(p)
+
+
+def test_profile_finds_trials_that_want_opposite_values(tmp_path):
+    """Two trials whose published medians were made at growth rates 0.003 and 0.006: the profile puts
+    each trial's best value at its own truth and reports the conflict; a rerun reuses the checkpoint."""
+    from livermet.calibration.profile import SENSITIVE, profile_parameter
+
+    slow, fast = _trial_copy(tmp_path, "toy_slow"), _trial_copy(tmp_path, "toy_fast")
+    published = {slow: _synthetic_published(slow, 0.003), fast: _synthetic_published(fast, 0.006)}
+    spec = _spec(slow, trials=[slow, fast])
+    grid = [0.003, 0.0042, 0.006]
+    res = profile_parameter(spec, "a_growth", tmp_path / "prof", values=grid, parameter_set="none",
+                            published=published)
+    assert res["values"] == grid and len(res["objective"]) == len(grid) == len(res["within"])
+    by = {p["trial"]: p for p in res["trials"]}
+    assert by[slow]["best_on_grid"] == 0.003 and by[fast]["best_on_grid"] == 0.006
+    assert all(p["informative"] and p["change"] >= SENSITIVE for p in by.values())
+    assert np.allclose(res["objective"], [by[slow]["objective"][i] + by[fast]["objective"][i] for i in range(3)])
+    # together they fit best between the two truths, and each trial wants its own side of it
+    assert res["best_on_grid"] == 0.0042
+    assert 0.003 <= by[slow]["best_value"] < res["best_value"] < by[fast]["best_value"] <= 0.006
+    assert res["prefer_lower"] == [slow] and res["prefer_higher"] == [fast] and res["conflict"]
+    assert res["current"] == pytest.approx(get_setup("toy").model_factory().parameters_["a_growth"].value)
+    lines = (tmp_path / "prof" / "evaluations.jsonl").read_text().splitlines()
+    again = profile_parameter(spec, "a_growth", tmp_path / "prof", values=grid, parameter_set="none",
+                              published=published)
+    assert again == res and (tmp_path / "prof" / "evaluations.jsonl").read_text().splitlines() == lines
+    with pytest.raises(FileExistsError, match="other settings"):
+        profile_parameter(spec, "kill_chemo", tmp_path / "prof", values=[0.1, 0.2], parameter_set="none")
+    with pytest.raises(SpecError, match="neither a parameter"):
+        profile_parameter(spec, "no_such_parameter", tmp_path / "prof2", values=[0.1, 0.2], parameter_set="none")
+    with pytest.raises(SpecError, match="plausible range"):
+        profile_parameter(spec, "a_growth", tmp_path / "prof3", values=[0.004, 99.0], parameter_set="none")
+
+
+def test_profile_cli_and_report(toy_trial, tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(_spec(toy_trial, patients_per_trial=40).model_dump(mode="json")))
+    runner = CliRunner()
+    cli = runner.invoke(app, ["calibrate", "profile", "a_growth", "--spec", str(spec), "--parameter-set", "none",
+                              "--points", "3", "--out", str(tmp_path / "p"), "--json"])
+    assert cli.exit_code == 0, cli.output
+    data = json.loads(cli.stdout[cli.stdout.index("{"):])
+    assert set(data) == {"spec", "parameter", "parameter_set", "current", "values", "objective", "within", "scored",
+                         "best_value", "best_on_grid", "trials", "prefer_lower", "prefer_higher", "conflict",
+                         "sensitive_change"}
+    assert data["values"] == pytest.approx([0.001, math.sqrt(0.001 * 0.012), 0.012], rel=1e-5)  # the spec's log range
+    assert data["scored"] == 3 and [p["trial"] for p in data["trials"]] == [toy_trial]
+    summary = tmp_path / "p" / "profile_summary.json"
+    assert json.loads(summary.read_text()) == data
+    check = tmp_path / "check.json"
+    assert runner.invoke(app, ["calibrate", "check", "--model", "toy", "--parameter-set", "none", "--trials", toy_trial,
+                               "--replicates", "1", "--patients", "30", "--out", str(check), "--json"]).exit_code == 0
+    rep = runner.invoke(app, ["calibrate", "report", "--check", str(check), "--parameter-set", "none", "--model", "toy",
+                              "--profile", str(summary), "--out", str(tmp_path / "cal.html")])
+    assert rep.exit_code == 0, rep.output
+    assert "Which trials pull which way" in (tmp_path / "cal.html").read_text()
+    bad = runner.invoke(app, ["calibrate", "profile", "a_growth", "--spec", str(spec), "--values", "0.1,x"])
+    assert bad.exit_code == 2 and "--values" in bad.output
+
+
+def test_profile_summary_reports_no_conflict_when_trials_agree():
+    from livermet.calibration.profile import summarise
+
+    def rec(a, b, c):  # trial objectives at one grid value; one scored row inside its interval
+        return {"nll": a + b + c, "trials": {"A": {"nll": a}, "B": {"nll": b}, "flat": {"nll": c}},
+                "rows": [{"within": True}, {"within": None}]}
+
+    grid = [1.0, 2.0, 3.0]
+    agree = summarise("p", grid, 2.0, [rec(9, 8, 1), rec(1, 2, 1.5), rec(6, 7, 1)], "s", "none")
+    assert 2.0 <= agree["best_value"] < 2.3 and agree["best_on_grid"] == 2.0 and not agree["conflict"]
+    assert agree["prefer_lower"] == agree["prefer_higher"] == [] and agree["within"] == [1, 1, 1]
+    assert {p["trial"]: p["informative"] for p in agree["trials"]} == {"A": True, "B": True, "flat": False}
+    split = summarise("p", grid, 2.0, [rec(0, 9, 1), rec(4, 4, 0), rec(9, 0, 1)], "s", "none")
+    assert split["best_value"] == pytest.approx(2.0) and split["conflict"]
+    assert [p["best_value"] for p in split["trials"]] == pytest.approx([1.0, 3.0, 2.0])
+    assert split["prefer_lower"] == ["A"] and split["prefer_higher"] == ["B"]
+    assert split["trials"][2]["side"] == "same" and not split["trials"][2]["informative"]

@@ -1,4 +1,4 @@
-"""`livermet calibrate targets|run|check|crossval|report`."""
+"""`livermet calibrate targets|run|check|crossval|profile|report`."""
 
 from __future__ import annotations
 
@@ -224,18 +224,75 @@ def crossval_command(
                       f"(held-out nll {fold['heldout_nll']:.2f})")
 
 
+@calibrate_app.command("profile")
+def profile_command(
+    parameter: str = typer.Argument(..., help="A model parameter, or an OS link coefficient (os_link.treated_shift)."),
+    spec: str = typer.Option("liver", "--spec", help="Its trials, cohorts, seed and the parameter's searched range."),
+    values: str = typer.Option(None, "--values", help="Comma-separated values (default: --points across the range)."),
+    points: int = typer.Option(7, "--points", min=2, help="Grid points across the searched range."),
+    parameter_set: str = typer.Option("default", "--parameter-set", help="The values of every other parameter."),
+    patients: int = typer.Option(None, "--patients", min=10, help="Override the spec's patients per trial."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address; default in-process."),
+    out: Path = typer.Option(Path("livermet-output/profile"), "--out", "-o", help="Folder (checkpoint, profile)."),
+    json_out: bool = JSON,
+) -> None:
+    """Objective of every trial along one parameter: which trials pull it which way, and whether they conflict."""
+    from .fit import SpecError, load_spec
+    from .parameter_set import ParameterSetError
+    from .profile import profile_parameter
+
+    try:
+        s = load_spec(spec)
+        grid = [float(v) for v in values.split(",")] if values else None
+    except SpecError as exc:
+        _fail(str(exc))
+    except ValueError:
+        _fail(f"--values {values!r}: give numbers separated by commas")
+    if patients:
+        s = s.model_copy(update={"patients_per_trial": patients})
+    bar = _Bar(f"profile {parameter}", len(grid) if grid else points, enabled=not json_out)
+    try:
+        res = profile_parameter(s, parameter, out, values=grid, points=points, parameter_set=parameter_set,
+                                scheduler=scheduler,
+                                progress=lambda i, n, nll: bar.update(i, n, f"objective {nll:.1f}"))
+    except (SpecError, ParameterSetError, FileExistsError, ValueError) as exc:
+        bar.close()
+        _fail(str(exc))
+    bar.close()
+    (Path(out) / "profile_summary.json").write_text(json.dumps(res, indent=1, default=float))
+    if json_out:
+        emit_json(res)
+        return
+    from rich.table import Table
+
+    t = Table("trial", *[f"{v:.3g}" for v in res["values"]], "best", "informative")
+    t.add_row("all (objective)", *[f"{x:.1f}" for x in res["objective"]], f"{res['best_value']:.3g}", "")
+    t.add_row("within interval", *[f"{w}/{res['scored']}" for w in res["within"]], "", "")
+    for p in sorted(res["trials"], key=lambda p: -p["change"]):
+        low = min(p["objective"])  # each trial's excess over its own best value
+        t.add_row(p["trial"], *[f"{x - low:.1f}" for x in p["objective"]], f"{p['best_value']:.3g}",
+                  "yes" if p["informative"] else "no")
+    Console(width=max(100, 40 + 9 * len(res["values"]))).print(t)  # trial names unclipped when piped
+    console.print(f"{parameter} (set's value {res['current']:.4g}) fits all trials best at {res['best_value']:.4g}; "
+                  f"informative trials wanting lower: {', '.join(res['prefer_lower']) or 'none'}; higher: "
+                  f"{', '.join(res['prefer_higher']) or 'none'}"
+                  + ("  -> the trials conflict" if res["conflict"] else ""))
+
+
 @calibrate_app.command("report")
 def report_command(
     check: Path = typer.Option(..., "--check", help="JSON of `calibrate check --out`."),
     parameter_set: str = typer.Option("default", "--parameter-set"),
     crossval: Path = typer.Option(None, "--crossval", help="crossval.json of `calibrate crossval`."),
     sensitivity: Path = typer.Option(None, "--sensitivity", help="JSON of `livermet sensitivity`."),
+    profile: list[Path] = typer.Option(None, "--profile", help="profile_summary.json of `calibrate profile` "
+                                       "(repeat for several parameters)."),
     out: Path = typer.Option(Path("livermet-output/calibration/report.html"), "--out", "-o"),
     model: str = typer.Option("liver", "--model"),
     json_out: bool = JSON,
 ) -> None:
     """The calibration report (HTML, offline): predicted vs observed, cross-validation, fitted ranges,
-    sensitivity ranking."""
+    one-parameter profiles by trial, sensitivity ranking."""
     from .parameter_set import ParameterSetError, load_parameter_set, resolve_parameter_set
     from .report import write_report
 
@@ -251,7 +308,7 @@ def report_command(
         pset = load_parameter_set(path) if path else None
     except ParameterSetError as exc:
         _fail(str(exc))
-    html = write_report(out, read(check), pset, read(crossval), read(sensitivity))
+    html = write_report(out, read(check), pset, read(crossval), read(sensitivity), [read(p) for p in profile or []])
     if json_out:
         emit_json({"report": str(html)})
     else:

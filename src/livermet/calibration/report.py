@@ -1,6 +1,6 @@
 """The calibration report: one offline HTML file with predicted vs observed for every target,
-liver vs no-liver contrasts, leave-one-trial-out results, fitted values and ranges, and the
-sensitivity ranking."""
+liver vs no-liver contrasts, leave-one-trial-out results, fitted values and ranges, one-parameter
+profiles by trial, and the sensitivity ranking."""
 
 from __future__ import annotations
 
@@ -83,7 +83,27 @@ def _searched_and_fitted(entry: dict) -> list[str]:
             f"{_f(entry['fitted_range'][0])}-{_f(entry['fitted_range'][1])}"]
 
 
-def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: dict | None) -> str:
+def profile_section(prof: dict) -> list[str]:
+    """One parameter's profile: each trial's objective above its own best along the grid."""
+    vals = prof["values"]
+    rows = [["all trials (objective)", *[_f(x, 4) for x in prof["objective"]], _f(prof["best_value"]), ""],
+            ["targets within their interval", *[f"{w} of {prof['scored']}" for w in prof["within"]], "", ""]]
+    for p in sorted(prof["trials"], key=lambda p: -p["change"]):
+        low = min(p["objective"])
+        rows.append([p["trial"], *[_f(x - low, 2) for x in p["objective"]], _f(p["best_value"]),
+                     "yes" if p["informative"] else "no"])
+    verdict = ("The informative trials want it on both sides of the best common value: no single value fits them all."
+               if prof["conflict"] else "The informative trials do not pull it in opposite directions.")
+    return [f"<h3>{html.escape(prof['parameter'])}</h3>",
+            f"<p>Parameter set value {_f(prof['current'], 4)}; best common value {_f(prof['best_value'], 4)}. "
+            f"Wanting lower: {html.escape(', '.join(prof['prefer_lower']) or 'none')}; higher: "
+            f"{html.escape(', '.join(prof['prefer_higher']) or 'none')}. {verdict}</p>",
+            _table(["trial", *[_f(v) for v in vals], "its best value",
+                    f"informative (changes by {_f(prof['sensitive_change'], 3)} or more)"], rows)]
+
+
+def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: dict | None,
+           profiles: list[dict] | None = None) -> str:
     body = ["<h1>livermet calibration report</h1>",
             "<p class='warn'>Research use only. Simulated values are shown as simulated; nothing is adjusted "
             "after simulation. Calibration used only shared/calibration/targets.csv.</p>"]
@@ -150,6 +170,13 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                  _table(["left out", "held-out targets within", "held-out nll", "training nll", "fitted without it"],
                         [[f["trial"], f"{f['within']} of {f['targets']}", _f(f["heldout_nll"]), _f(f["train_nll"]),
                           ", ".join(f"{k}={_f(v)}" for k, v in f["fitted"].items())] for f in crossval["folds"]])]
+    if profiles:
+        body += ["<h2>Which trials pull which way</h2>",
+                 "<p class='note'>One parameter at a time across a grid, every other value at the parameter set's, "
+                 "each trial simulated with the calibration spec's cohorts and seed. The cells give each trial's "
+                 "objective above its own best on the grid (0 marks its best value).</p>"]
+        for prof in profiles:
+            body += profile_section(prof)
     if sens:
         fig = sensitivity_figure(sens)
         body += ["<h2>Global sensitivity</h2>",
@@ -170,9 +197,9 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
 
 
 def write_report(path: str | Path, check: dict | None, pset: dict | None, crossval: dict | None = None,
-                 sens: dict | None = None) -> Path:
+                 sens: dict | None = None, profiles: list[dict] | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(check, pset, crossval, sens), encoding="utf-8")
+    path.write_text(render(check, pset, crossval, sens, profiles), encoding="utf-8")
     return path
 
