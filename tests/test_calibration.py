@@ -565,7 +565,7 @@ def test_profile_cli_and_report(toy_trial, tmp_path):
                          "best_value", "best_on_grid", "trials", "prefer_lower", "prefer_higher", "conflict",
                          "sensitive_change"}
     assert data["values"] == pytest.approx([0.001, math.sqrt(0.001 * 0.012), 0.012], rel=1e-5)  # the spec's log range
-    assert data["scored"] == 3 and [p["trial"] for p in data["trials"]] == [toy_trial]
+    assert data["scored"] == [3, 3, 3] and [p["trial"] for p in data["trials"]] == [toy_trial]
     summary = tmp_path / "p" / "profile_summary.json"
     assert json.loads(summary.read_text()) == data
     check = tmp_path / "check.json"
@@ -590,6 +590,7 @@ def test_profile_summary_reports_no_conflict_when_trials_agree():
     agree = summarise("p", grid, 2.0, [rec(9, 8, 1), rec(1, 2, 1.5), rec(6, 7, 1)], "s", "none")
     assert 2.0 <= agree["best_value"] < 2.3 and agree["best_on_grid"] == 2.0 and not agree["conflict"]
     assert agree["prefer_lower"] == agree["prefer_higher"] == [] and agree["within"] == [1, 1, 1]
+    assert agree["scored"] == [1, 1, 1]
     assert {p["trial"]: p["informative"] for p in agree["trials"]} == {"A": True, "B": True, "flat": False}
     split = summarise("p", grid, 2.0, [rec(0, 9, 1), rec(4, 4, 0), rec(9, 0, 1)], "s", "none")
     assert split["best_value"] == pytest.approx(2.0) and split["conflict"]

@@ -267,7 +267,7 @@ def profile_command(
 
     t = Table("trial", *[f"{v:.3g}" for v in res["values"]], "best", "informative")
     t.add_row("all (objective)", *[f"{x:.1f}" for x in res["objective"]], f"{res['best_value']:.3g}", "")
-    t.add_row("within interval", *[f"{w}/{res['scored']}" for w in res["within"]], "", "")
+    t.add_row("within interval", *[f"{w}/{n}" for w, n in zip(res["within"], res["scored"])], "", "")
     for p in sorted(res["trials"], key=lambda p: -p["change"]):
         low = min(p["objective"])  # each trial's excess over its own best value
         t.add_row(p["trial"], *[f"{x - low:.1f}" for x in p["objective"]], f"{p['best_value']:.3g}",

@@ -148,7 +148,7 @@ def summarise(name: str, grid: list[float], current: float, recs: list[dict], sp
 
     return {"spec": spec_id, "parameter": name, "parameter_set": parameter_set,
             "current": current, "values": grid, "objective": total,
-            "within": [within(r)[0] for r in recs], "scored": within(recs[0])[1],
+            "within": [within(r)[0] for r in recs], "scored": [within(r)[1] for r in recs],
             "best_value": float(back(x_best)), "best_on_grid": grid[int(np.argmin(total))], "trials": per_trial,
             "prefer_lower": lower, "prefer_higher": higher, "conflict": bool(lower and higher),
             "sensitive_change": SENSITIVE}

@@ -87,7 +87,8 @@ def profile_section(prof: dict) -> list[str]:
     """One parameter's profile: each trial's objective above its own best along the grid."""
     vals = prof["values"]
     rows = [["all trials (objective)", *[_f(x, 4) for x in prof["objective"]], _f(prof["best_value"]), ""],
-            ["targets within their interval", *[f"{w} of {prof['scored']}" for w in prof["within"]], "", ""]]
+            ["targets within their interval", *[f"{w} of {n}" for w, n in zip(prof["within"], prof["scored"])], "",
+             ""]]
     for p in sorted(prof["trials"], key=lambda p: -p["change"]):
         low = min(p["objective"])
         rows.append([p["trial"], *[_f(x - low, 2) for x in p["objective"]], _f(p["best_value"]),
