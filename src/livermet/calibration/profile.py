@@ -70,9 +70,13 @@ def profile_parameter(spec: CalibrationSpec, name: str, out: str | Path, *, valu
         raise SpecError(f"values {', '.join(f'{v:g}' for v in bad)} of {name} leave its plausible range "
                         f"[{rng[0]:g}, {rng[1]:g}]")
     current = set_value(model, name, parameter_set, spec.model)
+    set_path = resolve_parameter_set(parameter_set, spec.model)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    identity = {"spec_id": spec.id, "parameter": name, "parameter_set": parameter_set, "seed": spec.seed,
+    # what the checkpointed evaluations depend on: a new set version or model code makes them stale
+    identity = {"spec_id": spec.id, "parameter": name, "parameter_set": str(set_path) if set_path else None,
+                "parameter_set_version": load_parameter_set(set_path).get("version") if set_path else None,
+                "model_hash": model.hash(), "seed": spec.seed, "robust_z": spec.robust_z,
                 "patients_per_trial": spec.patients_per_trial, "patients": spec.patients, "trials": trials}
     meta = out / "profile.json"
     if meta.exists() and json.loads(meta.read_text()) != identity:
