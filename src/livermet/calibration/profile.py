@@ -43,13 +43,6 @@ def parameter_grid(spec: CalibrationSpec, model, name: str, points: int) -> list
     return [float(f"{v:.6g}") for v in grid]
 
 
-def set_value(model, name: str, parameter_set: str | None, model_name: str) -> float:
-    """The value a parameter has in a parameter set (the model's own where the set does not give it)."""
-    path = resolve_parameter_set(parameter_set, model_name)
-    entry = (load_parameter_set(path)["parameters"].get(name) if path else None) or {}
-    return float(entry.get("value", _current_value(model, name)))
-
-
 def profile_parameter(spec: CalibrationSpec, name: str, out: str | Path, *, values: list[float] | None = None,
                       points: int = 7, parameter_set: str | None = "default", scheduler=None,
                       progress: Callable[[int, int, float], None] | None = None,
@@ -69,13 +62,15 @@ def profile_parameter(spec: CalibrationSpec, name: str, out: str | Path, *, valu
     if bad:
         raise SpecError(f"values {', '.join(f'{v:g}' for v in bad)} of {name} leave its plausible range "
                         f"[{rng[0]:g}, {rng[1]:g}]")
-    current = set_value(model, name, parameter_set, spec.model)
     set_path = resolve_parameter_set(parameter_set, spec.model)
+    pset = load_parameter_set(set_path) if set_path else {"parameters": {}}
+    # the set's value, or the model's own where the set does not give it
+    current = float((pset["parameters"].get(name) or {}).get("value", _current_value(model, name)))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     # what the checkpointed evaluations depend on: a new set version or model code makes them stale
     identity = {"spec_id": spec.id, "parameter": name, "parameter_set": str(set_path) if set_path else None,
-                "parameter_set_version": load_parameter_set(set_path).get("version") if set_path else None,
+                "parameter_set_version": pset.get("version"),
                 "model_hash": model.hash(), "seed": spec.seed, "robust_z": spec.robust_z,
                 "patients_per_trial": spec.patients_per_trial, "patients": spec.patients, "trials": trials}
     meta = out / "profile.json"
