@@ -239,7 +239,7 @@ def profile_command(
     """Objective of every trial along one parameter: which trials pull it which way, and whether they conflict."""
     from .fit import SpecError, load_spec
     from .parameter_set import ParameterSetError
-    from .profile import profile_parameter
+    from .profile import excess_by_trial, profile_parameter
 
     try:
         s = load_spec(spec)
@@ -268,9 +268,8 @@ def profile_command(
     t = Table("trial", *[f"{v:.3g}" for v in res["values"]], "best", "informative")
     t.add_row("all (objective)", *[f"{x:.1f}" for x in res["objective"]], f"{res['best_value']:.3g}", "")
     t.add_row("within interval", *[f"{w}/{n}" for w, n in zip(res["within"], res["scored"])], "", "")
-    for p in sorted(res["trials"], key=lambda p: -p["change"]):
-        low = min(p["objective"])  # each trial's excess over its own best value
-        t.add_row(p["trial"], *[f"{x - low:.1f}" for x in p["objective"]], f"{p['best_value']:.3g}",
+    for p, excess in excess_by_trial(res):
+        t.add_row(p["trial"], *[f"{x:.1f}" for x in excess], f"{p['best_value']:.3g}",
                   "yes" if p["informative"] else "no")
     Console(width=max(100, 40 + 9 * len(res["values"]))).print(t)  # trial names unclipped when piped
     console.print(f"{parameter} (set's value {res['current']:.4g}) fits all trials best at {res['best_value']:.4g}; "

@@ -123,8 +123,6 @@ def summarise(name: str, grid: list[float], current: float, recs: list[dict], sp
     Best values and changes are read off a quadratic fitted to each objective, not off its noisy
     points; a trial lies on the same side as the common best when the two are closer than half the
     finest grid step."""
-    if len(grid) < 2:
-        raise ValueError("a profile needs at least two values")
     x, back = _coordinates(grid)
     tol = 0.5 * float(np.min(np.diff(x)))
     total = [r["nll"] for r in recs]
@@ -141,13 +139,17 @@ def summarise(name: str, grid: list[float], current: float, recs: list[dict], sp
     lower = [p["trial"] for p in informative if p["side"] == "lower"]
     higher = [p["trial"] for p in informative if p["side"] == "higher"]
 
-    def within(r):
-        scored = [x for x in r["rows"] if x.get("within") is not None]
-        return sum(bool(x["within"]) for x in scored), len(scored)
-
+    scored = [[x for x in r["rows"] if x.get("within") is not None] for r in recs]
     return {"spec": spec_id, "parameter": name, "parameter_set": parameter_set,
             "current": current, "values": grid, "objective": total,
-            "within": [within(r)[0] for r in recs], "scored": [within(r)[1] for r in recs],
+            "within": [sum(bool(x["within"]) for x in sc) for sc in scored], "scored": [len(sc) for sc in scored],
             "best_value": float(back(x_best)), "best_on_grid": grid[int(np.argmin(total))], "trials": per_trial,
             "prefer_lower": lower, "prefer_higher": higher, "conflict": bool(lower and higher),
             "sensitive_change": SENSITIVE}
+
+
+def excess_by_trial(prof: dict) -> list[tuple[dict, list[float]]]:
+    """Each trial of a profile summary with its objective above its own best on the grid, the trials
+    that move most first (the table of the CLI and of the report)."""
+    return [(p, [x - min(p["objective"]) for x in p["objective"]])
+            for p in sorted(prof["trials"], key=lambda p: -p["change"])]

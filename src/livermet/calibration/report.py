@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from ..analysis.tumour_dynamics import nadir_reference_label, reference_label
 from ..report.html import CSS, _table
+from .profile import excess_by_trial
 
 
 def _f(x, d: int = 3) -> str:
@@ -89,10 +90,8 @@ def profile_section(prof: dict) -> list[str]:
     rows = [["all trials (objective)", *[_f(x, 4) for x in prof["objective"]], _f(prof["best_value"]), ""],
             ["targets within their interval", *[f"{w} of {n}" for w, n in zip(prof["within"], prof["scored"])], "",
              ""]]
-    for p in sorted(prof["trials"], key=lambda p: -p["change"]):
-        low = min(p["objective"])
-        rows.append([p["trial"], *[_f(x - low, 2) for x in p["objective"]], _f(p["best_value"]),
-                     "yes" if p["informative"] else "no"])
+    for p, excess in excess_by_trial(prof):
+        rows.append([p["trial"], *[_f(x, 2) for x in excess], _f(p["best_value"]), "yes" if p["informative"] else "no"])
     verdict = ("The informative trials want it on both sides of the best common value: no single value fits them all."
                if prof["conflict"] else "The informative trials do not pull it in opposite directions.")
     return [f"<h3>{html.escape(prof['parameter'])}</h3>",
