@@ -366,6 +366,17 @@ def test_leave_one_trial_out_both_ways(toy_trial, tmp_path):
         assert f["targets"] == 3 and 0 <= f["within"] <= 3 and set(f["fitted"]) == {"a_growth"}
         assert (tmp_path / "cv" / Path(f["trial"]).stem / "evaluations.jsonl").exists()  # each fold resumable
     assert cv["targets"] == 6 and cv["within"] == sum(f["within"] for f in cv["folds"])
+    # the second fold polls the first one's points: its trial scores come from the shared cache
+    assert cv["folds"][1]["trials_simulated"] < cv["folds"][0]["trials_simulated"]
+    # the same folds without a shared cache (each fold alone, from scratch) give the same result
+    alone = [leave_one_trial_out(spec, tmp_path / f"alone{i}", [t])["folds"][0] for i, t in enumerate(trials)]
+    strip = lambda f: {k: v for k, v in f.items() if k != "trials_simulated"}  # noqa: E731
+    assert [strip(f) for f in alone] == [strip(f) for f in cv["folds"]]
+    # a fold run before the cache existed fills it: the rerun simulates nothing
+    (tmp_path / "cv" / "trial_cache.jsonl").unlink()
+    again = leave_one_trial_out(spec, tmp_path / "cv")
+    assert [f["trials_simulated"] for f in again["folds"]] == [0, 0]
+    assert [strip(f) for f in again["folds"]] == [strip(f) for f in cv["folds"]]
     run = run_calibration(spec, tmp_path / "full")
     fast = crossval_from_run(tmp_path / "full")
     assert [f["trial"] for f in fast["folds"]] == trials
@@ -597,3 +608,15 @@ def test_profile_summary_reports_no_conflict_when_trials_agree():
     assert [p["best_value"] for p in split["trials"]] == pytest.approx([1.0, 3.0, 2.0])
     assert split["prefer_lower"] == ["A"] and split["prefer_higher"] == ["B"]
     assert split["trials"][2]["side"] == "same" and not split["trials"][2]["informative"]
+
+
+def test_a_fold_drops_held_values_of_a_drug_only_the_held_out_trial_gives():
+    from livermet.calibration.fit import _fold_spec
+
+    spec = CalibrationSpec.model_validate({
+        "id": "fold_drugs", "model": "liver", "trials": ["jiang2017_tki", "castanon2015"], "max_evaluations": 1,
+        "parameters": [{"name": "os_link.treated_shift", "lower": -0.2, "upper": 0.8, "scale": "linear"}],
+        "fixed": {"osimertinib_k_resist": 0.00481, "chemo_sensitivity": 0.8}})
+    without_tki = _fold_spec(spec, "jiang2017_tki", None)
+    assert without_tki.fixed == {"chemo_sensitivity": 0.8} and without_tki.trial_ids() == ["castanon2015"]
+    assert _fold_spec(spec, "castanon2015", 3).fixed == spec.fixed  # the TKI trial is still in this fold

@@ -204,13 +204,59 @@ class Checkpoint:
         self.cache[_key(rec["values"])] = rec
 
 
+ROW_KEYS = ("trial_id", "target_id", "record", "kind", "role", "quantity", "published", "published_ci",
+            "simulated", "simulated_ci", "z", "ci_source", "interval", "within")
+
+
+def _trial_records(ev: Evaluation, robust_z: float | None = None) -> dict[str, dict]:
+    """Each trial's part of a checkpoint entry: its objective, solver failures and scored rows."""
+    rows = ev.rows()
+    return {t.trial: {"nll": t.objective(robust_z), "failures": t.failures,
+                      "rows": [{k: r.get(k) for k in ROW_KEYS} for r in rows if r["trial_id"] == t.trial]}
+            for t in ev.trials}
+
+
+def _record_of(values: dict[str, float], per_trial: dict[str, dict], wall: float) -> dict:
+    """A checkpoint entry from its trials' parts; its "nll" is the fit's objective."""
+    return {"values": values, "nll": float(sum(r["nll"] for r in per_trial.values())), "wall_s": round(wall, 3),
+            "trials": {t: {"nll": r["nll"], "failures": r["failures"]} for t, r in per_trial.items()},
+            "rows": [row for r in per_trial.values() for row in r["rows"]]}
+
+
 def _record(ev: Evaluation, wall: float, robust_z: float | None = None) -> dict:
     """A checkpoint entry; its "nll" is the fit's objective (Huber form with robust_z)."""
-    return {"values": ev.values, "nll": ev.objective(robust_z), "wall_s": round(wall, 3),
-            "trials": {t.trial: {"nll": t.objective(robust_z), "failures": t.failures} for t in ev.trials},
-            "rows": [{k: r.get(k) for k in ("trial_id", "target_id", "record", "kind", "role", "quantity",
-                                           "published", "published_ci", "simulated", "simulated_ci", "z",
-                                           "ci_source", "interval", "within")} for r in ev.rows()]}
+    return _record_of(ev.values, _trial_records(ev, robust_z), wall)
+
+
+class TrialCache:
+    """Per-trial scores shared by the folds of a cross-validation. Every trial is simulated with the
+    spec's seed and cohort size (common random numbers), so a trial scores the same at the same values
+    whichever other trials a fold fits; the folds' searches start from one point and poll the same
+    neighbours, so most of their evaluations are already here. One JSON line per (trial, values),
+    tagged with the spec's identity; lines of another spec are ignored."""
+
+    def __init__(self, path: Path, identity: str):
+        self.path, self.identity = path, identity
+        self.cache: dict[tuple[str, str], dict] = {}
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:  # a line cut by a kill
+                    continue
+                if rec.get("identity") == identity:
+                    self.cache[(rec["trial"], _key(rec["values"]))] = rec["record"]
+
+    def get(self, trial: str, values: dict[str, float]) -> dict | None:
+        return self.cache.get((trial, _key(values)))
+
+    def put(self, trial: str, values: dict[str, float], record: dict) -> None:
+        if (trial, _key(values)) in self.cache:
+            return
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"identity": self.identity, "trial": trial, "values": values, "record": record},
+                               default=float) + "\n")
+        self.cache[(trial, _key(values))] = record
 
 
 def spec_hash(spec: CalibrationSpec) -> str:
@@ -221,8 +267,10 @@ def spec_hash(spec: CalibrationSpec) -> str:
 
 def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = False, scheduler=None,
                     progress: Callable[[int, int, float, float], None] | None = None,
-                    published: dict[str, list[dict]] | None = None, _stop_after: int | None = None) -> FitResult:
-    """Fit `spec`; checkpoint in `out`. Raises FileExistsError if `out` holds another run and not resume."""
+                    published: dict[str, list[dict]] | None = None, trial_cache: TrialCache | None = None,
+                    _stop_after: int | None = None) -> FitResult:
+    """Fit `spec`; checkpoint in `out`. Raises FileExistsError if `out` holds another run and not resume.
+    `trial_cache`: per-trial scores to take instead of simulating (and to add to)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     meta_path = out / "calibration.json"
@@ -262,12 +310,18 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
         else:
             if _stop_after is not None and counts["sim"] >= _stop_after:
                 raise _Stop
-            t = time.perf_counter()
-            ev = evaluate(spec.with_fixed(values), trials, {t: spec.patients.get(t, spec.patients_per_trial) for t in trials},
-                          spec.seed, model_name=spec.model,
-                          parameter_set=None, scheduler=scheduler, published=published)
+            t0_eval = time.perf_counter()
+            known = {t: r for t in trials if trial_cache is not None and (r := trial_cache.get(t, values)) is not None}
+            missing = [t for t in trials if t not in known]
+            fresh = _trial_records(evaluate(spec.with_fixed(values), missing, {t: spec.patients.get(t, spec.patients_per_trial)
+                                                                               for t in missing},
+                                            spec.seed, model_name=spec.model, parameter_set=None, scheduler=scheduler,
+                                            published=published), spec.robust_z) if missing else {}
+            if trial_cache is not None:
+                for t, r in fresh.items():
+                    trial_cache.put(t, values, r)
             # keyed by the searched values only: the fixed ones are the same in every evaluation of a run
-            rec = {**_record(ev, time.perf_counter() - t, spec.robust_z), "values": values}
+            rec = _record_of(values, {t: known.get(t) or fresh[t] for t in trials}, time.perf_counter() - t0_eval)
             ck.append(rec)
             counts["sim"] += 1
         if not any(_key(e["values"]) == k for e in seen):
@@ -394,28 +448,60 @@ def leave_one_trial_out(spec: CalibrationSpec, out: str | Path, trials: list[str
                         max_evaluations: int | None = None, resume: bool = False, scheduler=None,
                         progress=None) -> dict:
     """Cross-validation by trial: fit without each trial (its own resumable run in out/<trial>), then
-    predict that trial's targets with the values fitted without it."""
-    from .evaluate import score_trial
-
+    predict that trial's targets with the values fitted without it. The folds share one cache of
+    per-trial scores (out/trial_cache.jsonl), seeded from fold checkpoints already in `out`."""
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cache = TrialCache(out / "trial_cache.jsonl", spec_hash(spec))
+    subs = {t: _fold_spec(spec, t, max_evaluations) for t in trials or spec.trial_ids()}
+    for t, sub in subs.items():  # folds run before the cache existed (or by another call) fill it
+        _cache_fold(cache, out / Path(t).stem, spec_hash(sub))
     folds = []
-    for t in trials or spec.trial_ids():
-        sub = spec.model_copy(update={"id": f"{spec.id}_without_{Path(t).stem}", "exclude_trials": [*spec.exclude_trials, t],
-                                      "max_evaluations": max_evaluations or spec.max_evaluations})
+    for t, sub in subs.items():
         fold_dir = out / Path(t).stem  # a library id, or the stem of a protocol file
+        cached_before = len(cache.cache)
         res = run_calibration(sub, fold_dir, resume=resume or (fold_dir / "calibration.json").exists(),
-                              scheduler=scheduler, progress=progress)
-        pred = score_trial(t, spec.with_fixed(res.best), spec.patients.get(t, spec.patients_per_trial), spec.seed, model_name=spec.model,
-                           parameter_set=None, scheduler=scheduler)
-        rows = [{"target_id": s.row["target_id"], "quantity": s.row["quantity"], "published": s.row["published"],
-                 "interval": list(s.interval) if s.interval else None, "simulated": s.row.get("simulated"),
-                 "z": s.z, "within": s.within} for s in pred.scored if s.ci_source != "none"]
+                              scheduler=scheduler, progress=progress, trial_cache=cache)
+        pred = cache.get(t, res.best)
+        if pred is None:
+            ev = evaluate(spec.with_fixed(res.best), [t], {t: spec.patients.get(t, spec.patients_per_trial)}, spec.seed,
+                          model_name=spec.model, parameter_set=None, scheduler=scheduler)
+            pred = _trial_records(ev, spec.robust_z)[t]
+            cache.put(t, res.best, pred)
+        rows = _heldout_rows(pred["rows"])
         scored = [r for r in rows if r["within"] is not None]
-        folds.append({"trial": t, "fitted": res.best, "train_nll": res.best_nll, "heldout_nll": pred.objective(spec.robust_z),
-                      "rows": rows, "within": sum(bool(r["within"]) for r in scored), "targets": len(scored)})
+        folds.append({"trial": t, "fitted": res.best, "train_nll": res.best_nll, "heldout_nll": pred["nll"],
+                      "rows": rows, "within": sum(bool(r["within"]) for r in scored), "targets": len(scored),
+                      "trials_simulated": len(cache.cache) - cached_before})
     n = sum(f["targets"] for f in folds)
     return {"spec": spec.id, "folds": folds, "targets": n, "within": sum(f["within"] for f in folds),
             "fraction_within": (sum(f["within"] for f in folds) / n) if n else None}
+
+
+def _fold_spec(spec: CalibrationSpec, held_out: str, max_evaluations: int | None) -> CalibrationSpec:
+    """The spec without one trial; held values of a drug that only the held-out trial gives are dropped
+    (no other trial has that drug, so they mean nothing to the fold)."""
+    sub = spec.model_copy(update={"id": f"{spec.id}_without_{Path(held_out).stem}",
+                                  "exclude_trials": [*spec.exclude_trials, held_out],
+                                  "max_evaluations": max_evaluations or spec.max_evaluations})
+    model = model_of_trials(spec.model, sub.trial_ids())
+    fixed = {k: v for k, v in spec.fixed.items() if _plausible_range(model, k) is not None}
+    return sub if fixed == spec.fixed else sub.model_copy(update={"fixed": fixed})
+
+
+def _heldout_rows(rows: list[dict]) -> list[dict]:
+    """A held-out trial's rows that have an interval to be inside or not."""
+    return [{k: r.get(k) for k in ("target_id", "quantity", "published", "interval", "simulated", "z", "within")}
+            for r in rows if r.get("ci_source") != "none"]
+
+
+def _cache_fold(cache: TrialCache, fold_dir: Path, identity: str) -> None:
+    meta = fold_dir / "calibration.json"
+    if not meta.exists() or json.loads(meta.read_text()).get("spec_hash") != identity:
+        return
+    for rec in Checkpoint(fold_dir).cache.values():
+        for t, part in rec["trials"].items():
+            cache.put(t, rec["values"], {**part, "rows": [r for r in rec["rows"] if r["trial_id"] == t]})
 
 
 def crossval_from_run(run_dir: str | Path) -> dict:
@@ -431,8 +517,7 @@ def crossval_from_run(run_dir: str | Path) -> dict:
     folds = []
     for t in trials:
         best = min(evals, key=lambda e: sum(v["nll"] for k, v in e["trials"].items() if k != t))
-        rows = [{k: r.get(k) for k in ("target_id", "quantity", "published", "interval", "simulated", "z", "within")}
-                for r in best["rows"] if r["trial_id"] == t and r.get("ci_source") != "none"]
+        rows = _heldout_rows([r for r in best["rows"] if r["trial_id"] == t])
         scored = [r for r in rows if r["within"] is not None]
         folds.append({"trial": t, "fitted": best["values"],
                       "train_nll": sum(v["nll"] for k, v in best["trials"].items() if k != t),
