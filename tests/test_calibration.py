@@ -366,17 +366,26 @@ def test_leave_one_trial_out_both_ways(toy_trial, tmp_path):
         assert f["targets"] == 3 and 0 <= f["within"] <= 3 and set(f["fitted"]) == {"a_growth"}
         assert (tmp_path / "cv" / Path(f["trial"]).stem / "evaluations.jsonl").exists()  # each fold resumable
     assert cv["targets"] == 6 and cv["within"] == sum(f["within"] for f in cv["folds"])
-    # the second fold polls the first one's points: its trial scores come from the shared cache
-    assert cv["folds"][1]["trials_simulated"] < cv["folds"][0]["trials_simulated"]
-    # the same folds without a shared cache (each fold alone, from scratch) give the same result
+    # the fit with every trial, for comparison: each fold says how many of its rows were inside there
+    assert 0 <= cv["fitted_with_all"]["within"] <= 6 and set(cv["fitted_with_all"]["values"]) == {"a_growth"}
+    assert cv["fitted_with_all"]["within"] == sum(f["within_fitted"] for f in cv["folds"])
+    # the same folds without a shared cache (each fold alone, from scratch) give the same result,
+    # with more trial simulations: the folds' shared points are simulated once in `cv`
     alone = [leave_one_trial_out(spec, tmp_path / f"alone{i}", [t])["folds"][0] for i, t in enumerate(trials)]
     strip = lambda f: {k: v for k, v in f.items() if k != "trials_simulated"}  # noqa: E731
     assert [strip(f) for f in alone] == [strip(f) for f in cv["folds"]]
+    lines = lambda d: len((d / "trial_cache.jsonl").read_text().splitlines())  # noqa: E731
+    assert lines(tmp_path / "cv") < lines(tmp_path / "alone0") + lines(tmp_path / "alone1")
     # a fold run before the cache existed fills it: the rerun simulates nothing
     (tmp_path / "cv" / "trial_cache.jsonl").unlink()
     again = leave_one_trial_out(spec, tmp_path / "cv")
     assert [f["trials_simulated"] for f in again["folds"]] == [0, 0]
     assert [strip(f) for f in again["folds"]] == [strip(f) for f in cv["folds"]]
+    from livermet.calibration.report import render
+
+    page = render(None, None, cv, None)
+    assert f"{cv['within']} of 6 held-out targets within" in page
+    assert f"; {cv['fitted_with_all']['within']} when every trial is in the fit" in page
     run = run_calibration(spec, tmp_path / "full")
     fast = crossval_from_run(tmp_path / "full")
     assert [f["trial"] for f in fast["folds"]] == trials

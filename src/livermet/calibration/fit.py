@@ -454,8 +454,13 @@ def leave_one_trial_out(spec: CalibrationSpec, out: str | Path, trials: list[str
     out.mkdir(parents=True, exist_ok=True)
     cache = TrialCache(out / "trial_cache.jsonl", spec_hash(spec))
     subs = {t: _fold_spec(spec, t, max_evaluations) for t in trials or spec.trial_ids()}
-    for t, sub in subs.items():  # folds run before the cache existed (or by another call) fill it
-        _cache_fold(cache, out / Path(t).stem, spec_hash(sub))
+    # the same search with every trial: what each trial's rows look like when it is fitted, not predicted
+    full_spec = spec.model_copy(update={"max_evaluations": max_evaluations or spec.max_evaluations})
+    for d, sub in [(out / "all_trials", full_spec), *((out / Path(t).stem, sub) for t, sub in subs.items())]:
+        _cache_fold(cache, d, spec_hash(sub))  # fits run before the cache existed (or by another call) fill it
+    full = run_calibration(full_spec, out / "all_trials", resume=resume or (out / "all_trials" / "calibration.json").exists(),
+                           scheduler=scheduler, progress=progress, trial_cache=cache)
+    full_rows = next(e for e in full.evaluations if e["values"] == full.best)["rows"]
     folds = []
     for t, sub in subs.items():
         fold_dir = out / Path(t).stem  # a library id, or the stem of a protocol file
@@ -472,10 +477,14 @@ def leave_one_trial_out(spec: CalibrationSpec, out: str | Path, trials: list[str
         scored = [r for r in rows if r["within"] is not None]
         folds.append({"trial": t, "fitted": res.best, "train_nll": res.best_nll, "heldout_nll": pred["nll"],
                       "rows": rows, "within": sum(bool(r["within"]) for r in scored), "targets": len(scored),
-                      "trials_simulated": len(cache.cache) - cached_before})
+                      "trials_simulated": len(cache.cache) - cached_before,
+                      "within_fitted": sum(bool(r["within"]) for r in _heldout_rows(
+                          [r for r in full_rows if r["trial_id"] == t]) if r["within"] is not None)})
     n = sum(f["targets"] for f in folds)
     return {"spec": spec.id, "folds": folds, "targets": n, "within": sum(f["within"] for f in folds),
-            "fraction_within": (sum(f["within"] for f in folds) / n) if n else None}
+            "fraction_within": (sum(f["within"] for f in folds) / n) if n else None,
+            "fitted_with_all": {"values": full.best, "objective": full.best_nll,
+                                "within": sum(f["within_fitted"] for f in folds)}}
 
 
 def _fold_spec(spec: CalibrationSpec, held_out: str, max_evaluations: int | None) -> CalibrationSpec:

@@ -166,9 +166,14 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                  f"<p class='note'>Targets used: {html.escape(', '.join(pset.get('targets', [])))}.</p>"]
     if crossval:
         body += ["<h2>Leave-one-trial-out cross-validation</h2>",
-                 f"<p>{crossval['within']} of {crossval['targets']} held-out targets within their interval.</p>",
-                 _table(["left out", "held-out targets within", "held-out nll", "training nll", "fitted without it"],
-                        [[f["trial"], f"{f['within']} of {f['targets']}", _f(f["heldout_nll"]), _f(f["train_nll"]),
+                 f"<p>{crossval['within']} of {crossval['targets']} held-out targets within their interval"
+                 + (f"; {crossval['fitted_with_all']['within']} when every trial is in the fit (the same search, "
+                    "values " + ", ".join(f"{k}={_f(v)}" for k, v in crossval["fitted_with_all"]["values"].items()) + ")"
+                    if crossval.get("fitted_with_all") else "") + ".</p>",
+                 _table(["left out", "held-out targets within", "within when fitted with it", "held-out nll",
+                         "training nll", "fitted without it"],
+                        [[f["trial"], f"{f['within']} of {f['targets']}", f.get("within_fitted", ""),
+                          _f(f["heldout_nll"]), _f(f["train_nll"]),
                           ", ".join(f"{k}={_f(v)}" for k, v in f["fitted"].items())] for f in crossval["folds"]])]
     if profiles:
         body += ["<h2>Which trials pull which way</h2>",
