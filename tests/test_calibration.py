@@ -629,3 +629,13 @@ def test_a_fold_drops_held_values_of_a_drug_only_the_held_out_trial_gives():
     without_tki = _fold_spec(spec, "jiang2017_tki", None)
     assert without_tki.fixed == {"chemo_sensitivity": 0.8} and without_tki.trial_ids() == ["castanon2015"]
     assert _fold_spec(spec, "castanon2015", 3).fixed == spec.fixed  # the TKI trial is still in this fold
+
+
+def test_a_parameter_set_file_given_relative_to_the_caller_reaches_workers_as_an_absolute_path(tmp_path, monkeypatch):
+    from livermet.trial.simulate import TrialContext
+
+    (tmp_path / "probe.yaml").write_text("id: probe\n")
+    monkeypatch.chdir(tmp_path)
+    assert TrialContext({}, "toy", 1, parameter_set="probe.yaml").parameter_set == str(tmp_path / "probe.yaml")
+    for name in ("default", "none", "liver", None, "missing.yaml"):  # ids and names that are not files stay
+        assert TrialContext({}, "toy", 1, parameter_set=name).parameter_set == name

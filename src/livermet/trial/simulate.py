@@ -57,6 +57,13 @@ class TrialContext:
     # fitted population values: "default" (the library set of the model, if any), "none", an id or a file
     parameter_set: str | None = "default"
 
+    def __post_init__(self):
+        # a set given as a file relative to the caller's folder must still be found by Dask workers
+        # started elsewhere
+        ps = self.parameter_set
+        if ps and Path(ps).suffix in (".yaml", ".yml") and Path(ps).exists():
+            object.__setattr__(self, "parameter_set", str(Path(ps).resolve()))
+
     def key(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
 
