@@ -313,10 +313,10 @@ def run_calibration(spec: CalibrationSpec, out: str | Path, *, resume: bool = Fa
             t0_eval = time.perf_counter()
             known = {t: r for t in trials if trial_cache is not None and (r := trial_cache.get(t, values)) is not None}
             missing = [t for t in trials if t not in known]
-            fresh = _trial_records(evaluate(spec.with_fixed(values), missing, {t: spec.patients.get(t, spec.patients_per_trial)
-                                                                               for t in missing},
-                                            spec.seed, model_name=spec.model, parameter_set=None, scheduler=scheduler,
-                                            published=published), spec.robust_z) if missing else {}
+            sizes = {t: spec.patients.get(t, spec.patients_per_trial) for t in missing}
+            fresh = _trial_records(evaluate(spec.with_fixed(values), missing, sizes, spec.seed, model_name=spec.model,
+                                            parameter_set=None, scheduler=scheduler, published=published),
+                                   spec.robust_z) if missing else {}
             if trial_cache is not None:
                 for t, r in fresh.items():
                     trial_cache.put(t, values, r)
@@ -458,7 +458,8 @@ def leave_one_trial_out(spec: CalibrationSpec, out: str | Path, trials: list[str
     full_spec = spec.model_copy(update={"max_evaluations": max_evaluations or spec.max_evaluations})
     for d, sub in [(out / "all_trials", full_spec), *((out / Path(t).stem, sub) for t, sub in subs.items())]:
         _cache_fold(cache, d, spec_hash(sub))  # fits run before the cache existed (or by another call) fill it
-    full = run_calibration(full_spec, out / "all_trials", resume=resume or (out / "all_trials" / "calibration.json").exists(),
+    full_dir = out / "all_trials"
+    full = run_calibration(full_spec, full_dir, resume=resume or (full_dir / "calibration.json").exists(),
                            scheduler=scheduler, progress=progress, trial_cache=cache)
     full_rows = next(e for e in full.evaluations if e["values"] == full.best)["rows"]
     folds = []

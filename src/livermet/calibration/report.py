@@ -167,9 +167,7 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
     if crossval:
         body += ["<h2>Leave-one-trial-out cross-validation</h2>",
                  f"<p>{crossval['within']} of {crossval['targets']} held-out targets within their interval"
-                 + (f"; {crossval['fitted_with_all']['within']} when every trial is in the fit (the same search, "
-                    "values " + ", ".join(f"{k}={_f(v)}" for k, v in crossval["fitted_with_all"]["values"].items()) + ")"
-                    if crossval.get("fitted_with_all") else "") + ".</p>",
+                 + _in_sample(crossval.get("fitted_with_all")) + ".</p>",
                  _table(["left out", "held-out targets within", "within when fitted with it", "held-out nll",
                          "training nll", "fitted without it"],
                         [[f["trial"], f"{f['within']} of {f['targets']}", f.get("within_fitted", ""),
@@ -199,6 +197,13 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
             config={"displaylogo": False, "responsive": True}) + "</div>")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>livermet calibration</title>"
             f"<style>{CSS}</style></head><body>{text}</body></html>")
+
+
+def _in_sample(full: dict | None) -> str:
+    if not full:  # a cross-validation from before the in-sample reference, or from `--from-run`
+        return ""
+    values = ", ".join(f"{k}={_f(v)}" for k, v in full["values"].items())
+    return f"; {full['within']} when every trial is in the fit (the same search, values {values})"
 
 
 def write_report(path: str | Path, check: dict | None, pset: dict | None, crossval: dict | None = None,
