@@ -31,7 +31,7 @@ from scipy.optimize import minimize
 from scipy.stats import qmc
 
 from ..trial.survival_link import FITTABLE, LINK_PREFIX, OSLink
-from .evaluate import Evaluation, evaluate, model_of_trials
+from .evaluate import Evaluation, _parameter_names, evaluate, model_of_trials
 from .targets import mapped_trials
 
 SPECS = Path(__file__).resolve().parents[1] / "library" / "calibration"
@@ -185,18 +185,22 @@ class FitResult:
                 for p in self.spec.parameters}
 
 
+def _jsonl(path: Path) -> list[dict]:
+    """The records of a JSON-lines file written as work went on; a line cut by a kill is skipped (its
+    work is done again)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out
+
+
 class Checkpoint:
     def __init__(self, out: Path):
         self.path = out / "evaluations.jsonl"
-        self.cache: dict[str, dict] = {}
-        if self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    try:
-                        rec = json.loads(line)
-                    except json.JSONDecodeError:  # a line cut by a kill: simulate it again
-                        continue
-                    self.cache[_key(rec["values"])] = rec
+        self.cache: dict[str, dict] = {_key(rec["values"]): rec for rec in _jsonl(self.path)}
 
     def append(self, rec: dict) -> None:
         with self.path.open("a", encoding="utf-8") as f:
@@ -237,15 +241,8 @@ class TrialCache:
 
     def __init__(self, path: Path, identity: str):
         self.path, self.identity = path, identity
-        self.cache: dict[tuple[str, str], dict] = {}
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:  # a line cut by a kill
-                    continue
-                if rec.get("identity") == identity:
-                    self.cache[(rec["trial"], _key(rec["values"]))] = rec["record"]
+        self.cache: dict[tuple[str, str], dict] = {(rec["trial"], _key(rec["values"])): rec["record"]
+                                                    for rec in _jsonl(path) if rec.get("identity") == identity}
 
     def get(self, trial: str, values: dict[str, float]) -> dict | None:
         return self.cache.get((trial, _key(values)))
@@ -494,8 +491,8 @@ def _fold_spec(spec: CalibrationSpec, held_out: str, max_evaluations: int | None
     sub = spec.model_copy(update={"id": f"{spec.id}_without_{Path(held_out).stem}",
                                   "exclude_trials": [*spec.exclude_trials, held_out],
                                   "max_evaluations": max_evaluations or spec.max_evaluations})
-    model = model_of_trials(spec.model, sub.trial_ids())
-    fixed = {k: v for k, v in spec.fixed.items() if _plausible_range(model, k) is not None}
+    names = frozenset().union(*(_parameter_names(t, spec.model) for t in sub.trial_ids()))  # cached per trial
+    fixed = {k: v for k, v in spec.fixed.items() if k in names or k.startswith(LINK_PREFIX)}
     return sub if fixed == spec.fixed else sub.model_copy(update={"fixed": fixed})
 
 
