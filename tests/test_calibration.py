@@ -14,7 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from livermet.calibration.check import _p_value, contrasts, run_check
+from livermet.calibration.check import _combine, _p_value, contrasts, run_check
 from livermet.calibration.evaluate import score_trial
 from livermet.calibration.fit import CalibrationSpec, SpecError, load_spec, run_calibration
 from livermet.calibration.objective import Z95, score
@@ -320,6 +320,10 @@ def test_check_structure_and_cli(toy_trial, tmp_path):
         assert lo <= r["simulated"] <= hi
         assert r["within"] == (r["ci"][0] <= r["simulated"] <= r["ci"][1])
     assert res["within_ci"] == sum(r["within"] for r in res["rows"])
+    zs = [r["z"] for r in res["rows"]]
+    assert res["objective"]["rows_scored"] == 3 and res["objective"]["robust_z"] == 2.0
+    assert res["objective"]["gaussian"] == pytest.approx(sum(z * z / 2 for z in zs))
+    assert res["objective"]["huber"] <= res["objective"]["gaussian"]
     dyn = {r["arm"]: r for r in res["tumour_dynamics"]}
     assert set(dyn) == {"io_chemo", "chemo"}
     for r in dyn.values():  # the toy regimens have no published counterpart
@@ -339,10 +343,24 @@ def test_check_structure_and_cli(toy_trial, tmp_path):
     assert rep.exit_code == 0, rep.output
     html = (tmp_path / "cal.html").read_text()
     assert "Goodness of fit" in html and "T23" in html and "plotly" in html.lower()
+    assert "Objective over the 3 scored figures" in html
     tg = runner.invoke(app, ["calibrate", "targets", "--json"])
     assert tg.exit_code == 0 and json.loads(tg.stdout)["rows"] == 37
     bad = runner.invoke(app, ["calibrate", "check", "--model", "toy", "--parameter-set", "nonexistent_set"])
     assert bad.exit_code == 2 and "nonexistent_set" in bad.output
+
+
+def test_combined_row_without_ci_or_n_keeps_its_z():
+    """A figure published with neither CI nor n is scored on the trial's group size; the replicates'
+    combined row must keep that z (it was dropped, and with it 47 of the 105 rows of the check's objective)."""
+    row = {"kind": "median", "published": 16.2, "published_ci": None, "published_n": None, "n": 480}
+    reps = [score({**row, "simulated": s_, "simulated_ci": [s_ * 0.9, s_ * 1.1]}, 495.0) for s_ in (11.0, 12.0, 11.5)]
+    assert all(r.z is not None and r.ci_source == "derived from n" for r in reps)
+    combined = _combine(reps, 495.0)
+    assert combined.row["simulated"] == 11.5
+    expected = score({**row, "simulated": 11.5, "simulated_ci": [11.0 * 0.9, 11.0 * 1.1]}, 495.0).z
+    assert combined.z == pytest.approx(expected) and combined.z < -2
+    assert _combine(reps, None).z is None  # without the group size there is nothing to score it on
 
 
 def test_range_valued_figure_is_an_interval():

@@ -29,16 +29,18 @@ from ..knowledge import load_knowledge_base
 from ..trial.library import resolve
 from ..trial.protocol import load_protocol
 from ..trial.runner import precompile
-from .evaluate import score_trial
-from .objective import Scored, score
+from .evaluate import fallback_n, score_trial
+from .objective import Scored, negative_log_likelihood, score
 from .targets import mapped_trials
 
+ROBUST_Z = 2.0  # the Huber threshold of the library's calibration specs, for the summary objective
 LIVER = "liver_metastasis=yes"
 NO_LIVER = "liver_metastasis=no"
 
 
-def _combine(reps: list[Scored]) -> Scored:
-    """One scored row from the same row in several replicate cohorts."""
+def _combine(reps: list[Scored], fallback: float | None) -> Scored:
+    """One scored row from the same row in several replicate cohorts; `fallback` is the group size the
+    replicates scored a figure without CI or n on (`evaluate.fallback_n`)."""
     first = reps[0].row
     sims = [r.row.get("simulated") for r in reps if r.row.get("simulated") is not None]
     row = dict(first)
@@ -48,7 +50,7 @@ def _combine(reps: list[Scored]) -> Scored:
     row["replicates_with_value"] = len(sims)
     # z with one cohort's sampling error; the published side (interval, SE) as the replicates scored it,
     # since that depends on the trial's fallback sample size
-    s = score({**row, "simulated_ci": first.get("simulated_ci")}, None)
+    s = score({**row, "simulated_ci": first.get("simulated_ci")}, fallback)
     return Scored(row, s.z, reps[0].se_published, reps[0].ci_source, reps[0].interval)
 
 
@@ -123,6 +125,7 @@ def run_check(parameter_set: str | None = "default", *, trials: list[str] | None
 
 def _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress) -> dict:
     rows: list[dict] = []
+    scored: list[Scored] = []
     dynamics: list[dict] = []
     nadir: list[dict] = []
     failures = 0
@@ -139,9 +142,10 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
         nadir += [{"trial_id": t, **d} for d in reps[0].nadir]
         simulated += n * replicates
         for j in range(len(reps[0].scored)):
-            s = _combine([x.scored[j] for x in reps])
+            s = _combine([x.scored[j] for x in reps], fallback_n(protocol, reps[0].scored[j].row))
             if s.ci_source == "none" or s.row.get("kind") is None:
                 continue
+            scored.append(s)
             rows.append({"id": s.row["target_id"], "record": s.row["record"], "trial_id": t,
                          "endpoint": s.row["quantity"], "kind": s.row["kind"], "role": s.row.get("role"),
                          "experimental": s.row.get("experimental"), "control": s.row.get("control"),
@@ -162,6 +166,9 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
             "significant_contrasts": int(sum(c["published_significant"] is True for c in con)),
             "significant_contrasts_right_direction": int(sum(c["right_direction"] for c in con
                                                              if c["published_significant"] is True)),
+            # the fit's objective at the published sizes: every row, z with one cohort's sampling error
+            "objective": {"gaussian": negative_log_likelihood(scored), "huber": negative_log_likelihood(scored, ROBUST_Z),
+                          "robust_z": ROBUST_Z, "rows_scored": int(sum(s.z is not None for s in scored))},
             "replicates": replicates, "patients_simulated": simulated, "solver_failures": failures,
             "parameter_set": parameter_set, "trials": trials,
             "rows": [{k: r[k] for k in public} for r in rows], "tumour_dynamics": dynamics,

@@ -118,7 +118,8 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                  f"({check.get('significant_contrasts_right_direction', '-')} of the "
                  f"{check.get('significant_contrasts', '-')} significant in their publication). Parameter set: "
                  f"<code>{html.escape(str(check.get('parameter_set')))}</code>; {check['replicates']} virtual "
-                 f"cohort(s) per trial at its sample size; {check['solver_failures']} solver failure(s).</p>"]
+                 f"cohort(s) per trial at its sample size; {check['solver_failures']} solver failure(s)."
+                 + _objective_text(check.get("objective")) + "</p>"]
         figs.append(target_forest(rows))
         body.append("__FIG0__")
         body.append(_table(["target", "trial", "endpoint", "observed", "95% interval", "interval from",
@@ -197,6 +198,14 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
             config={"displaylogo": False, "responsive": True}) + "</div>")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>livermet calibration</title>"
             f"<style>{CSS}</style></head><body>{text}</body></html>")
+
+
+def _objective_text(obj: dict | None) -> str:
+    """The fit's objective at the published sizes (absent from checks written before it was added)."""
+    if not obj:
+        return ""
+    return (f" Objective over the {obj['rows_scored']} scored figures: {obj['gaussian']:.1f} (Gaussian), "
+            f"{obj['huber']:.1f} (Huber beyond |z| = {obj['robust_z']:g}).")
 
 
 def _in_sample(full: dict | None) -> str:
