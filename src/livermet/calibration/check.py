@@ -30,7 +30,7 @@ from ..trial.library import resolve
 from ..trial.protocol import load_protocol
 from ..trial.runner import precompile
 from .evaluate import fallback_n, score_trial
-from .objective import Scored, negative_log_likelihood, score
+from .objective import Scored, huber, score
 from .targets import mapped_trials
 
 ROBUST_Z = 2.0  # the Huber threshold of the library's calibration specs, for the summary objective
@@ -125,7 +125,6 @@ def run_check(parameter_set: str | None = "default", *, trials: list[str] | None
 
 def _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress) -> dict:
     rows: list[dict] = []
-    scored: list[Scored] = []
     dynamics: list[dict] = []
     nadir: list[dict] = []
     failures = 0
@@ -145,7 +144,6 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
             s = _combine([x.scored[j] for x in reps], fallback_n(protocol, reps[0].scored[j].row))
             if s.ci_source == "none" or s.row.get("kind") is None:
                 continue
-            scored.append(s)
             rows.append({"id": s.row["target_id"], "record": s.row["record"], "trial_id": t,
                          "endpoint": s.row["quantity"], "kind": s.row["kind"], "role": s.row.get("role"),
                          "experimental": s.row.get("experimental"), "control": s.row.get("control"),
@@ -155,6 +153,7 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
         if progress:
             progress(i + 1, len(trials), t)
     within = sum(r["within"] for r in rows)
+    zs = [r["z"] for r in rows if r["z"] is not None]
     con = contrasts(rows)
     public = ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source", "simulated",
               "simulated_ci", "z", "within")
@@ -167,8 +166,9 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
             "significant_contrasts_right_direction": int(sum(c["right_direction"] for c in con
                                                              if c["published_significant"] is True)),
             # the fit's objective at the published sizes: every row, z with one cohort's sampling error
-            "objective": {"gaussian": negative_log_likelihood(scored), "huber": negative_log_likelihood(scored, ROBUST_Z),
-                          "robust_z": ROBUST_Z, "rows_scored": int(sum(s.z is not None for s in scored))},
+            "objective": {"gaussian": float(sum(huber(z, None) for z in zs)),
+                          "huber": float(sum(huber(z, ROBUST_Z) for z in zs)),
+                          "robust_z": ROBUST_Z, "rows_scored": len(zs)},
             "replicates": replicates, "patients_simulated": simulated, "solver_failures": failures,
             "parameter_set": parameter_set, "trials": trials,
             "rows": [{k: r[k] for k in public} for r in rows], "tumour_dynamics": dynamics,
