@@ -162,6 +162,23 @@ def test_later_line_shift_moves_treated_later_line_patients_and_every_switch():
     assert np.allclose(out["os_mu"], plain["os_mu"])
 
 
+def test_observational_shift_moves_only_treated_patients_of_an_observational_cohort():
+    link = dataclasses.replace(OSLink(), gompertz_a=Coefficient(0.0, "1/year", "test: no background mortality"))
+    shifted = link.with_values({"treated_shift": 0.2, "later_line_shift": 0.1, "observational_shift": 0.4}, "test")
+    k = np.arange(300) % 3
+    trial, cohort = _inputs(300, 0.002), _inputs(300, 0.002)
+    for inp in (trial, cohort):
+        inp.untreated, inp.later_line = k == 0, k == 2  # untreated, first line, later line
+    cohort.observational = True
+    base = draw_overall_survival(trial, seed=5, link=link)
+    in_trial = draw_overall_survival(trial, seed=5, link=shifted)
+    in_cohort = draw_overall_survival(cohort, seed=5, link=shifted)
+    assert np.allclose(in_cohort["os_mu"][k == 0], base["os_mu"][k == 0])  # untreated: their own shift only
+    assert np.allclose(in_cohort["os_mu"][k == 1], in_trial["os_mu"][k == 1] + 0.4)
+    assert np.allclose(in_cohort["os_mu"][k == 2], base["os_mu"][k == 2] + 0.2 + 0.1 + 0.4)
+    assert np.all(in_cohort["death_day"][k == 1] >= in_trial["death_day"][k == 1])
+
+
 def test_only_fittable_link_coefficients_within_range_can_be_set():
     with pytest.raises(ValueError, match="os_link.intercept: not a fittable"):
         OSLink().with_values({"intercept": 7.0}, "test")

@@ -297,6 +297,9 @@ class Protocol(_Strict):
     title: str
     description: str = ""
     design: Literal["randomised", "single_arm_cohort"] = "randomised"
+    # observational: a retrospective or registry cohort of routine care (survival from diagnosis, patients who
+    # lived to be treated); the OS link gives its treated patients the observational shift (trial/survival_link.py)
+    setting: Literal["trial", "observational"] = "trial"
     # second_or_later: every patient progressed on an earlier line (model parameter prior_lines = 1)
     line: Literal["first", "second_or_later"] = "first"
     # what that earlier line was: chemotherapy (model parameter prior_chemotherapy = 1: chemo-resistance acquired

@@ -347,7 +347,7 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         tsb_mm=np.nan_to_num(full.sld[:, 0]), size_times=grid[scan_idx], size=size_scans, hazard_times=grid,
         liver_sum_mm=liver_sum,
         untreated=np.array([not regimens[r].agents() for r in cohort["regimen"]]),
-        later_line=cohort["prior_lines"].to_numpy(float) > 0)
+        later_line=cohort["prior_lines"].to_numpy(float) > 0, observational=proto.setting == "observational")
     if crossed.any():  # the crossover therapy changes the link's clock from the switch on
         switch_index = np.where(crossed, first.pd_index, -1)
         os_in.switch_day = np.where(crossed, pd_day, np.inf)

@@ -31,9 +31,14 @@ The death hazard of a patient is
   progression (below), who is then on a later line too. Survival after progression, and the tumour
   dynamics the link reads, differ between first and later lines (later-line tumours are pretreated,
   later-line patients have fewer treatments left), so one level cannot serve both.
-  s_untreated, s_treated and s_later are 0 (the link as published) unless a parameter set calibrates
+- Observational cohorts: mu_i + s_treated (+ s_later) + s_obs for treated patients of a retrospective or
+  registry cohort (protocol `setting: observational`). Such cohorts count survival from diagnosis, include
+  only patients who lived to receive the therapy, and follow them through routine care rather than a trial's
+  schedule; their survival at the same tumour dynamics differs from a trial's by a study-type effect. Giving
+  it its own term keeps it out of the trials' treated shift (as a study-type covariate of a meta-regression).
+  s_untreated, s_treated, s_later and s_obs are 0 (the link as published) unless a parameter set calibrates
   them; they are the only link coefficients a parameter set may set (`os_link.untreated_shift`,
-  `os_link.treated_shift`, `os_link.later_line_shift`).
+  `os_link.treated_shift`, `os_link.later_line_shift`, `os_link.observational_shift`).
 
 - Crossover: a patient who switches to another therapy at progression gets a second log survival
   time from the tumour sizes after the switch, and the log-normal clock runs faster or slower from
@@ -64,7 +69,8 @@ KERIOUI = "Kerioui et al. 2021 ESMO Open 6:100317 (organ-specific lesion dynamic
 
 
 LINK_PREFIX = "os_link."
-FITTABLE = {"untreated_shift": (-2.0, 0.0), "treated_shift": (-1.0, 1.0), "later_line_shift": (-1.0, 1.0)}  # coefficients a parameter set may set, with their plausible ranges
+FITTABLE = {"untreated_shift": (-2.0, 0.0), "treated_shift": (-1.0, 1.0), "later_line_shift": (-1.0, 1.0),
+            "observational_shift": (-1.0, 1.0)}  # coefficients a parameter set may set, with their plausible ranges
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,11 @@ class OSLink:
         0.0, "log day", "assumed: 0, no difference between lines beyond what the tumour dynamics carry; plausible "
         "range -1 to 1 (as the treated shift); added to it for treated patients on a second or later line and "
         "after a switch of therapy at progression; parameter sets may calibrate it")
+    observational_shift: Coefficient = Coefficient(
+        0.0, "log day", "assumed: 0, cohorts of routine care survive as trial patients at the same tumour dynamics; "
+        "plausible range -1 to 1 (as the treated shift; real-world survival is often shorter than in trials, but "
+        "cohorts timed from diagnosis and restricted to treated patients can be longer); added for treated patients "
+        "of observational cohorts; parameter sets may calibrate it")
     fit_window_days: Coefficient = Coefficient(
         364.0, "day", "assumed: Stein kg/ks fitted to the scans of the first 52 weeks (the on-study period of most "
         "patients in Struemper 2025), up to the first progression")
@@ -248,6 +259,7 @@ class OSInputs:
     liver_sum_mm: np.ndarray  # (P, len(hazard_times)) sum of liver-lesion diameters
     untreated: np.ndarray | None = None  # True for patients given no anticancer therapy (None: all treated)
     later_line: np.ndarray | None = None  # True for patients with an earlier line of therapy (None: nobody)
+    observational: bool = False  # the cohort is retrospective or a registry (protocol setting), not a trial
     # patients who switched to a new therapy (crossover at progression): the day of the switch (inf: none)
     # and their tumour sizes from then on (`sizes_after_switch`)
     switch_day: np.ndarray | None = None
@@ -293,8 +305,9 @@ def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> 
     mu = log_normal_mu(link, kg_w, ttg_w, inp.tsb_mm, inp.albumin, inp.total_protein, inp.nlr)
     untreated = np.zeros(len(mu)) if inp.untreated is None else np.asarray(inp.untreated, dtype=float)
     later = np.zeros(len(mu)) if inp.later_line is None else np.asarray(inp.later_line, dtype=float)
+    treated_shift = link.treated_shift.value + (link.observational_shift.value if inp.observational else 0.0)
     mu = (mu + link.untreated_shift.value * untreated
-          + (link.treated_shift.value + link.later_line_shift.value * later) * (1 - untreated))
+          + (treated_shift + link.later_line_shift.value * later) * (1 - untreated))
     sigma = np.exp(link.log_sigma.value)
     t = inp.hazard_times
     clock = np.broadcast_to(t, (len(mu), len(t)))
@@ -306,7 +319,7 @@ def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> 
             _, kg2, ttg2, fitted = _stein_metrics(link, inp.switch_times[sw], inp.switch_size[sw])
             mu2 = log_normal_mu(link, kg2, ttg2, np.nan_to_num(inp.switch_size[sw, 0]), inp.albumin[sw],
                                 inp.total_protein[sw], inp.nlr[sw])
-            mu2 = mu2 + link.treated_shift.value + link.later_line_shift.value  # the switch starts a later line
+            mu2 = mu2 + treated_shift + link.later_line_shift.value  # the switch starts a later line
             mu2 = np.where(fitted, mu2, mu[sw])  # nothing measurable after the switch: the clock is unchanged
             mu_switch[sw] = mu2
             clock = np.array(clock)
