@@ -14,10 +14,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from livermet.calibration.check import _combine, _p_value, contrasts, run_check
+from livermet.calibration.check import _combine, contrasts, run_check
 from livermet.calibration.evaluate import score_trial
 from livermet.calibration.fit import CalibrationSpec, SpecError, load_spec, run_calibration
-from livermet.calibration.objective import Z95, score
+from livermet.calibration.objective import Z95, exact_p_value, p_number, score
 from livermet.calibration.parameter_set import (ParameterSetError, apply_parameter_set, load_parameter_set,
                                                 write_parameter_set)
 from livermet.calibration.targets import targets_summary
@@ -72,6 +72,72 @@ def test_score_without_ci_uses_sample_size_and_rates_are_binomial():
     assert score({"kind": "median", "published": 5.0, "published_ci": None}).ci_source == "none"
     nr = score({"kind": "median", "published": 5.0, "published_ci": [4.0, 6.0], "simulated": None})
     assert nr.z == 3.0 and nr.within is None
+
+
+def test_hazard_ratio_without_ci_takes_the_interval_its_exact_p_value_implies():
+    """T10: HR 0.52, P = 0.005 and no CI; a Wald test gives SE = |ln 0.52| / z(0.0025), the 0.33-0.82 that
+    the IMpower150 liver subgroup reported. A bound ('<0.0001') or no P falls back on the group size."""
+    row = {"kind": "hr", "published": 0.52, "published_ci": None, "published_p": "0.005", "simulated": 0.7,
+           "simulated_ci": [0.6, 0.8]}
+    s = score(row, 400.0)
+    assert s.ci_source == "derived from P"
+    assert s.interval == pytest.approx((0.33, 0.82), abs=0.005) and s.within
+    assert s.se_published == pytest.approx(-math.log(0.52) / 2.807, rel=1e-3)
+    for p in ("<0.0001", None, "n.s.", "1"):
+        assert score({**row, "published_p": p}, 400.0).ci_source == "derived from n"
+    assert score({**row, "kind": "median", "published": 12.0, "simulated": 12.0}, 400.0).ci_source == "derived from n"
+    assert [exact_p_value(t) for t in ("P=0.019", "< 0.05", "0.005")] == [0.019, None, 0.005]
+
+
+def test_fallback_group_size_of_a_subgroup_is_its_share_of_a_published_study():
+    """A liver-metastasis median of a 793-patient trial rests on the liver patients, not on the arm; a cohort
+    whose size is assumed keeps its size for every group, and whole arms keep the randomisation share."""
+    from livermet.calibration.evaluate import fallback_n
+    from livermet.trial.library import resolve
+    from livermet.trial.protocol import load_protocol
+
+    cm227 = load_protocol(resolve("checkmate227"))
+    liver = {"kind": "median", "role": "control", "subgroup": "liver_metastasis=yes", "experimental": "nivo_ipi",
+             "control": "chemo", "n": 50, "n_total": 793}
+    assert fallback_n(cm227, liver) == pytest.approx(50)
+    assert fallback_n(cm227, {**liver, "subgroup": "all", "n": 396}) == pytest.approx(793 / 2)
+    hr = {**liver, "kind": "hr", "role": "contrast", "n": 100}
+    assert fallback_n(cm227, hr) == pytest.approx(100) and fallback_n(cm227, {**hr, "subgroup": "all"}) == 793
+    castanon = load_protocol(resolve("castanon2015"))  # prognostic groups are the 'arms' of a cohort
+    group = {"kind": "median", "role": "control", "subgroup": "all", "experimental": "liver_metastasis=yes",
+             "control": "liver_metastasis=no", "n": 196, "n_total": 236}
+    assert fallback_n(castanon, group) == pytest.approx(196)
+    seer = load_protocol(resolve("seer_natural_history"))
+    assert seer.sample_size_source == "assumed"
+    site = {"kind": "median", "role": "experimental", "subgroup": "all", "experimental": "metastatic_site=brain",
+            "n": 60, "n_total": 400}
+    assert fallback_n(seer, site) == 400
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.2])
+def test_residual_heterogeneity_recovers_the_between_study_spread(tau):
+    """Rows whose published figures scatter around an unbiased model with spread tau besides sampling error
+    (se 0.1 published, 0.05 simulated): the estimate comes back near tau, and with tau = 0 the expected count
+    inside is the 95% of the rows; a few wild rows (a target no parameter reaches) do not move it much."""
+    from statistics import NormalDist
+
+    from livermet.calibration.heterogeneity import residual_heterogeneity
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(600):
+        pub = 10.0 * math.exp(rng.normal(0, 0.1) + rng.normal(0, tau) + (3.0 if i < 10 else 0.0))
+        sim = 10.0 * math.exp(rng.normal(0, 0.05))
+        ci = [pub * math.exp(-Z95 * 0.1), pub * math.exp(Z95 * 0.1)]
+        z = (math.log(sim) - math.log(pub)) / math.sqrt(0.1**2 + 0.05**2)
+        rows.append({"kind": "median", "observed": pub, "ci": ci, "simulated": sim, "z": z,
+                     "within": ci[0] <= sim <= ci[1]})
+    h = residual_heterogeneity(rows, cohorts=1)
+    assert h["rows"] == 600 and h["tau"] == pytest.approx(tau, abs=0.05)
+    share = 2 * NormalDist().cdf(Z95 * 0.1 / math.sqrt(0.1**2 + 0.05**2)) - 1  # 0.92
+    assert h["expected_within_without_tau"] == pytest.approx(600 * share, rel=1e-6)
+    assert abs(h["within"] - h["expected_within_with_tau"]) < 0.06 * 600
+    assert residual_heterogeneity(rows[:2])["tau"] is None
 
 
 def test_huber_objective_is_gaussian_inside_and_linear_beyond_the_threshold():
@@ -305,7 +371,7 @@ def test_contrasts_carry_the_published_p_value_and_significance():
     assert con["target_t34_os"]["published_significant"] is True and con["target_t34_os"]["right_direction"]
     assert con["target_t11"]["published_p"] is None and con["target_t11"]["published_significant"] is True
     assert con["target_t37"]["published_significant"] is None
-    assert [_p_value(t) for t in ("<0.0001", "P=0.0003", "n.s.", None)] == [0.0001, 0.0003, None, None]
+    assert [p_number(t) for t in ("<0.0001", "P=0.0003", "n.s.", None)] == [0.0001, 0.0003, None, None]
 
 
 def test_check_structure_and_cli(toy_trial, tmp_path):
@@ -344,6 +410,9 @@ def test_check_structure_and_cli(toy_trial, tmp_path):
     html = (tmp_path / "cal.html").read_text()
     assert "Goodness of fit" in html and "T23" in html and "plotly" in html.lower()
     assert "Objective over the 3 scored figures" in html
+    h = json.loads(out.read_text())["heterogeneity"]
+    assert h["rows"] == 3 and h["tau"] >= 0 and h["expected_within_with_tau"] <= h["expected_within_without_tau"]
+    assert f"Of the 3 medians and hazard ratios, {h['within']} are inside" in html
     tg = runner.invoke(app, ["calibrate", "targets", "--json"])
     assert tg.exit_code == 0 and json.loads(tg.stdout)["rows"] == 37
     bad = runner.invoke(app, ["calibrate", "check", "--model", "toy", "--parameter-set", "nonexistent_set"])

@@ -143,7 +143,7 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
         key = "os" if ep.startswith("os") else "pfs" if ep.startswith("pfs") else "orr" if "orr" in ep else ep
         base = {"record": rec["record"], "target_id": rec.get("target_id"), "trial": rec.get("trial"),
                 "subgroup": rec["subgroup"], "endpoint": rec.get("endpoint"), "unit": rec.get("unit"),
-                "experimental": exp_spec, "control": ctrl_spec}
+                "experimental": exp_spec, "control": ctrl_spec, "n_total": int(len(df))}
         groups = [("experimental", exp_spec, g_exp, "value_exp", "ci_exp")]
         if g_ctrl is not None:
             groups.append(("control", ctrl_spec, g_ctrl, "value_ctrl", "ci_ctrl"))
@@ -162,6 +162,7 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
             c = cox_hazard_ratio(both, f"{key}_months", f"{key}_event", "_grp", "exp", "ctrl")
             rows.append({**base, "kind": "hr", "role": "contrast", "n": c.get("n"),
                          "published_n": (rec["n_exp"] + rec["n_ctrl"]) if rec.get("n_exp") and rec.get("n_ctrl") else None,
+                         "published_p": rec.get("p_value"),
                          "quantity": f"HR {key.upper()} ({exp_spec} vs {ctrl_spec}; unstratified Cox)", "published": rec["hr"],
                          "published_ci": rec.get("hr_ci"), "simulated": c["hr"], "simulated_ci": c["hr_ci"]})
         if key == "survival_rate" and rec.get("at_months"):

@@ -4,8 +4,10 @@ Each mapped library trial is simulated at its sample size (the published one whe
 trial copies it) as `replicates` independent virtual cohorts (seeds seed, seed + 1, ...). The
 simulated figure is the median over the cohorts and its interval the 2.5-97.5 percentiles over them
 (with few cohorts, simply their range), so it shows what a trial of that size could have reported.
-A target is within when that figure lies inside the published 95% CI; figures published without a
-CI get the interval implied by their sample size (`ci_source: derived from n`).
+A target is within when that figure lies inside the published 95% CI; a hazard ratio published without
+a CI but with an exact P value gets the interval that P implies (`ci_source: derived from P`), and other
+figures without a CI the interval implied by their group's size (`derived from n`; for a subgroup of a
+study of published size, the subgroup's share of it).
 
 Liver vs no-liver contrasts: for every record that compares patients with and without liver
 metastasis, the simulated contrast must point the same way as the published one. Each contrast also
@@ -30,7 +32,8 @@ from ..trial.library import resolve
 from ..trial.protocol import load_protocol
 from ..trial.runner import precompile
 from .evaluate import fallback_n, score_trial
-from .objective import Scored, huber, score
+from .heterogeneity import residual_heterogeneity
+from .objective import Scored, huber, p_number, score
 from .targets import mapped_trials
 
 ROBUST_Z = 2.0  # the Huber threshold of the library's calibration specs, for the summary objective
@@ -54,17 +57,11 @@ def _combine(reps: list[Scored], fallback: float | None) -> Scored:
     return Scored(row, s.z, reps[0].se_published, reps[0].ci_source, reps[0].interval)
 
 
-def _p_value(text) -> float | None:
-    """The number in a published P value ('0.21', '<0.001', 'P=0.0003'); None when there is none."""
-    m = re.search(r"\d*\.?\d+(?:e-?\d+)?", str(text or "").replace(" ", ""))
-    return float(m.group()) if m else None
-
-
 def _significance(record: str, row: dict) -> dict:
     """Published P value of a contrast's record and whether the difference was significant."""
     rec = load_knowledge_base().clinical.get(record)
     text = rec.p_value if rec is not None else None
-    p = _p_value(text)
+    p = p_number(text)
     ci = row.get("ci") if row.get("ci_source") == "published" and row.get("kind") == "hr" else None
     significant = (p < 0.05) if p is not None else ((ci[0] > 1 or ci[1] < 1) if ci else None)
     return {"published_p": text, "published_significant": significant}
@@ -169,6 +166,8 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
             "objective": {"gaussian": float(sum(huber(z, None) for z in zs)),
                           "huber": float(sum(huber(z, ROBUST_Z) for z in zs)),
                           "robust_z": ROBUST_Z, "rows_scored": len(zs)},
+            # how far the misfit of the log-scale rows exceeds sampling error (calibration/heterogeneity.py)
+            "heterogeneity": residual_heterogeneity(rows, replicates),
             "replicates": replicates, "patients_simulated": simulated, "solver_failures": failures,
             "parameter_set": parameter_set, "trials": trials,
             "rows": [{k: r[k] for k in public} for r in rows], "tumour_dynamics": dynamics,

@@ -161,7 +161,7 @@ def check_command(
     f = lambda x: "-" if x is None else f"{x:.3g}"  # noqa: E731
     for r in res["rows"]:
         t.add_row(r["id"], r["trial_id"], r["endpoint"], f(r["observed"]),
-                  f"{f(r['ci'][0])}-{f(r['ci'][1])}" + ("" if r["ci_source"] == "published" else " (from n)"),
+                  f"{f(r['ci'][0])}-{f(r['ci'][1])}" + {"derived from P": " (from P)", "derived from n": " (from n)"}.get(r["ci_source"], ""),
                   f(r["simulated"]), f"{f(r['simulated_ci'][0])}-{f(r['simulated_ci'][1])}",
                   "yes" if r["within"] else "no")
     Console().print(t)
@@ -183,6 +183,12 @@ def check_command(
                   f"liver vs no-liver contrasts in the right direction: {res['contrasts_right_direction']} of "
                   f"{len(res['contrasts'])} ({res['significant_contrasts_right_direction']} of the "
                   f"{res['significant_contrasts']} that were significant in their publication)")
+    h = res["heterogeneity"]
+    if h["tau"] is not None:
+        console.print(f"log-scale rows: {h['within']} of {h['rows']} inside; an unbiased model would bring "
+                      f"{h['expected_within_without_tau']:.1f} inside with sampling error alone and "
+                      f"{h['expected_within_with_tau']:.1f} with a between-study spread tau = {h['tau']:.3f} (the "
+                      "residuals' own, robust estimate)")
 
 
 @calibrate_app.command("crossval")

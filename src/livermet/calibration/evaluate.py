@@ -68,7 +68,11 @@ def published_rows(results: dict, protocol: Protocol, published: list[dict] | No
 
 def fallback_n(protocol: Protocol, row: dict) -> float:
     """The group size a published figure without CI or n is taken to rest on: the library trial's
-    sample size (both arms for a hazard ratio, the arm's share otherwise)."""
+    sample size (both arms for a hazard ratio, the arm's share otherwise); for a subgroup of a study whose
+    size is published (`sample_size_source`), only the subgroup's share of it, as the simulated cohort
+    has it (a median of 50 patients with liver metastasis is not known as well as one of 400)."""
+    if protocol.sample_size_source == "published" and _selects_subgroup(row) and row.get("n") and row.get("n_total"):
+        return protocol.sample_size * float(row["n"]) / float(row["n_total"])
     if row.get("kind") == "hr" or not protocol.control_arm:
         return float(protocol.sample_size)
     ids = [a.id for a in protocol.arms]
@@ -77,6 +81,16 @@ def fallback_n(protocol: Protocol, row: dict) -> float:
     if arm in ids:
         return protocol.sample_size * ratio[ids.index(arm)] / sum(ratio)
     return protocol.sample_size / len(ids)
+
+
+def _selects_subgroup(row: dict) -> bool:
+    """Whether the row's patients are a subgroup ('name=level') rather than whole arms or the whole cohort."""
+    specs = [row.get("subgroup")]
+    if row.get("kind") == "hr":
+        specs += [row.get("experimental"), row.get("control")]
+    else:
+        specs.append(row.get("control") if row.get("role") == "control" else row.get("experimental"))
+    return any("=" in str(s or "") for s in specs)
 
 
 def model_of_trials(model_name: str, trials: list[str]):

@@ -2,7 +2,9 @@
 one, on the scale where its sampling error is close to normal.
 
 - medians and hazard ratios: log scale; the published standard error comes from the published 95%
-  CI, (ln upper - ln lower) / (2 x 1.96); without a CI, from the number of patients, as the
+  CI, (ln upper - ln lower) / (2 x 1.96); a hazard ratio without a CI but with an exact P value gets
+  |ln HR| / z(P/2), the standard error that P implies (Altman & Bland 2011 BMJ 343:d2090); otherwise
+  it comes from the number of patients, as the
   standard error of a log median (1/sqrt(d)) or of a log hazard ratio (sqrt(1/d1 + 1/d2)) with d
   events, taking d = 0.7 n (assumed: about 70% of patients have had the event at a trial's final
   analysis, the maturity of the OS analyses in the targets table);
@@ -19,7 +21,9 @@ log-likelihood is sum(z^2) / 2. A published figure with neither CI nor sample si
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from statistics import NormalDist
 
 Z95 = 1.959963984540054
 EVENT_FRACTION = 0.7  # assumed; see the module text
@@ -31,7 +35,7 @@ class Scored:
     row: dict
     z: float | None
     se_published: float | None
-    ci_source: str  # "published", "derived from n", or "none"
+    ci_source: str  # "published", "derived from P", "derived from n", or "none"
     interval: tuple[float, float] | None  # the published (or derived) 95% interval, natural scale
 
     @property
@@ -84,6 +88,28 @@ def _se_from_n(kind: str, value: float, n: float | None) -> float | None:
     return math.sqrt(p * (1 - p) / n)
 
 
+def p_number(text) -> float | None:
+    """The number in a printed P value ('0.21', '<0.001', 'P=0.0003'); None when there is none."""
+    m = re.search(r"\d*\.?\d+(?:e-?\d+)?", str(text or "").replace(" ", ""))
+    return float(m.group()) if m else None
+
+
+def exact_p_value(text) -> float | None:
+    """A P value printed as a number ('0.005', 'P=0.019'); None for a bound ('<0.0001') or nothing."""
+    if "<" in str(text or "") or ">" in str(text or ""):
+        return None
+    p = p_number(text)
+    return p if p is not None and 0 < p < 1 else None
+
+
+def _se_from_p(kind: str, value: float, p_text) -> float | None:
+    """Standard error of a log hazard ratio from its two-sided P value (a Wald test: z = ln HR / SE)."""
+    p = exact_p_value(p_text)
+    if kind != "hr" or p is None or value <= 0 or abs(math.log(value)) < 1e-9:
+        return None
+    return abs(math.log(value)) / NormalDist().inv_cdf(1 - p / 2)
+
+
 def _range(value) -> tuple[float, float] | None:
     """'3.0-6.2' -> (3.0, 6.2); anything else -> None."""
     if not isinstance(value, str) or "-" not in value:
@@ -109,6 +135,9 @@ def score(row: dict, fallback_n: float | None = None) -> Scored:
         return Scored(row, None, None, "none", None)
     se_p = _se_from_ci(kind, row.get("published_ci"))
     source = "published"
+    if se_p is None:
+        se_p = _se_from_p(kind, pub, row.get("published_p"))
+        source = "derived from P"
     if se_p is None:
         se_p = _se_from_n(kind, pub, row.get("published_n") or fallback_n)
         source = "derived from n"

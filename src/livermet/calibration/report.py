@@ -119,7 +119,8 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                  f"{check.get('significant_contrasts', '-')} significant in their publication). Parameter set: "
                  f"<code>{html.escape(str(check.get('parameter_set')))}</code>; {check['replicates']} virtual "
                  f"cohort(s) per trial at its sample size; {check['solver_failures']} solver failure(s)."
-                 + _objective_text(check.get("objective")) + "</p>"]
+                 + _objective_text(check.get("objective")) + _heterogeneity_text(check.get("heterogeneity"))
+                 + "</p>"]
         figs.append(target_forest(rows))
         body.append("__FIG0__")
         body.append(_table(["target", "trial", "endpoint", "observed", "95% interval", "interval from",
@@ -206,6 +207,16 @@ def _objective_text(obj: dict | None) -> str:
         return ""
     return (f" Objective over the {obj['rows_scored']} scored figures: {obj['gaussian']:.1f} (Gaussian), "
             f"{obj['huber']:.1f} (Huber beyond |z| = {obj['robust_z']:g}).")
+
+
+def _heterogeneity_text(h: dict | None) -> str:
+    """How far the misfit exceeds sampling error (absent from checks written before it was added)."""
+    if not h or h.get("tau") is None:
+        return ""
+    return (f" Of the {h['rows']} medians and hazard ratios, {h['within']} are inside; a model right on average "
+            f"would bring {h['expected_within_without_tau']:.1f} inside if the studies differed only by sampling "
+            f"error, and {h['expected_within_with_tau']:.1f} with the spread between studies that the residuals "
+            f"show (tau = {h['tau']:.3f} on the log scale, which includes the model's own misfit).")
 
 
 def _in_sample(full: dict | None) -> str:

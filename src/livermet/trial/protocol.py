@@ -310,6 +310,10 @@ class Protocol(_Strict):
     arms: list[Arm] = Field(min_length=1)
     randomisation: Randomisation = Randomisation()
     sample_size: int = Field(gt=0)
+    # published: the size of the study the published figures come from (with its arms' and subgroups' shares,
+    # it sets the interval of a figure published without CI); assumed: the publication gives none, and every
+    # such figure is taken to rest on this many patients (calibration/evaluate.fallback_n)
+    sample_size_source: Literal["published", "assumed"] = "published"
     assessment: Assessment
     recist: Recist = Recist()
     endpoints: Endpoints
