@@ -23,8 +23,6 @@ for arms with a published reference, the median time to nadir and log-volume gro
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from ..knowledge import load_knowledge_base

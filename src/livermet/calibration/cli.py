@@ -14,6 +14,7 @@ console = Console(stderr=True)
 calibrate_app = typer.Typer(help="Calibration to the published targets (shared/calibration/targets.csv).",
                             no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="Print one JSON object with stable keys.")
+DERIVED_LABEL = {"derived from P": " (from P)", "derived from n": " (from n)"}  # how an interval without a CI was made
 
 
 def _fail(msg: str) -> None:
@@ -161,7 +162,7 @@ def check_command(
     f = lambda x: "-" if x is None else f"{x:.3g}"  # noqa: E731
     for r in res["rows"]:
         t.add_row(r["id"], r["trial_id"], r["endpoint"], f(r["observed"]),
-                  f"{f(r['ci'][0])}-{f(r['ci'][1])}" + {"derived from P": " (from P)", "derived from n": " (from n)"}.get(r["ci_source"], ""),
+                  f"{f(r['ci'][0])}-{f(r['ci'][1])}" + DERIVED_LABEL.get(r["ci_source"], ""),
                   f(r["simulated"]), f"{f(r['simulated_ci'][0])}-{f(r['simulated_ci'][1])}",
                   "yes" if r["within"] else "no")
     Console().print(t)
