@@ -353,3 +353,22 @@ def test_an_escaped_subclone_as_visible_as_the_rest_is_not_selected(liver):
     assert np.allclose(fesc[1], 0.2, atol=1e-9)
     assert np.allclose(cells[1], cells[0], rtol=1e-5)
     assert fesc[2, -1] > 0.5 and cells[2, -1] > 2 * cells[0, -1]
+
+
+def test_pdl2_engages_pd1_past_an_anti_pdl1_antibody(liver):
+    """PD-L2 binds PD-1 too: blocking PD-1 frees T cells from both ligands, blocking PD-L1 from PD-L1 only. With no
+    PD-L2 the two blockades are the same; with PD-L2 the lesion on anti-PD-L1 shrinks less, while anti-PD-1 barely
+    changes."""
+    d = liver.parameter_values()
+    base = {"antigenicity": 0.5, "hla_loss": 0.0, "f_immune_escape": 0.0, "C0_primary": 2e9}
+    arms = [{**base, "pdl2_engagement": w} for w in (0.0, 0.05)]
+    times = np.linspace(0, 60, 7)
+    params = {k: [a.get(k, v) for a in arms] for k, v in d.items()}
+    anti_pd1 = simulate(liver, times, params, [set_value(0, "set_pd1_occupancy", 0.95)])
+    anti_pdl1 = simulate(liver, times, params, [set_value(0, "set_pdl1_blockade", 0.95)])
+    assert np.all(anti_pd1.status == 0) and np.all(anti_pdl1.status == 0)
+    c1, cl1 = anti_pd1.species_values("C_primary"), anti_pdl1.species_values("C_primary")
+    np.testing.assert_allclose(cl1[0], c1[0], rtol=1e-6)  # no PD-L2: the same blockade
+    assert c1[0, -1] < 0.1 * c1[0, 0]  # the blockade works
+    assert cl1[1, -1] > 10 * c1[1, -1]  # PD-L2 keeps signalling past anti-PD-L1
+    assert c1[1, -1] < 3 * c1[0, -1]  # anti-PD-1 blocks PD-L2's engagement as well

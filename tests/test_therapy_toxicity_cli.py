@@ -67,9 +67,9 @@ def test_cli_show():
     assert res.exit_code == 0, res.output
     d = json.loads(res.output)
     names = {p["name"] for p in d["parameters"]}
-    assert {"atezolizumab_CL", "atezolizumab_tv_max", "atezolizumab_EC50_pd1_occupancy"} <= names
+    assert {"atezolizumab_CL", "atezolizumab_tv_max", "atezolizumab_EC50_pdl1_blockade"} <= names
     assert all(p["source"] for p in d["parameters"])
-    assert [h["hook"] for h in d["hooks"]] == ["pd1_occupancy"]
+    assert [h["hook"] for h in d["hooks"]] == ["pdl1_blockade"]
     res = runner.invoke(app, ["therapy", "show", "carboplatin"])
     assert res.exit_code == 0 and "Calvert" in res.output
     res = runner.invoke(app, ["therapy", "show", "aspirin"])

@@ -235,9 +235,14 @@ PD1 = ("s000_22_01",)
 CTLA4 = ("s000_22_02",)
 
 
-def _pd1(ec50=0.38, src=PD1_EC50, ev=PD1):
-    return PDTarget("pd1_occupancy", ec50, (ec50 / 10, ec50 * 10), src,
-                    "PD-1/PD-L1 signalling blocked in tumour", ev)
+def _pd1():
+    return PDTarget("pd1_occupancy", 0.38, (0.038, 3.8), PD1_EC50,
+                    "PD-1 blocked in tumour (neither PD-L1 nor PD-L2 engages it)", PD1)
+
+
+def _pdl1():
+    return PDTarget("pdl1_blockade", 0.6, (0.06, 6.0), PDL1_EC50,
+                    "PD-L1 blocked in tumour (PD-L2 still engages PD-1)", PD1)
 
 
 def _ctla4(ec50, src, ev=CTLA4):
@@ -317,13 +322,13 @@ ANTIBODIES: list[Antibody] = [
         id="atezolizumab", name="atezolizumab (anti-PD-L1 IgG1)", kind="antibody",
         description="PD-L1 blocking antibody", evidence=("s000_22_01", "s001_41_03", "s001_41_04"),
         pk_source=ATEZO, cl=0.23, vc=3.25, q=0.603, vp=2.88, wt_ref=77.0, cl_wt=0.668, alb_ref=40.0,
-        cl_alb=-0.901, tv=(-0.193, 62.8, 2.67), targets=[_pd1(0.6, PDL1_EC50)], half_life_published=20.2,
+        cl_alb=-0.901, tv=(-0.193, 62.8, 2.67), targets=[_pdl1()], half_life_published=20.2,
         half_life_source="terminal half-life derived from the 2-cpt typical values (table 3.2)"),
     Antibody(
         id="durvalumab", name="durvalumab (anti-PD-L1 IgG1)", kind="antibody",
         description="PD-L1 blocking antibody", evidence=("s000_22_01", "s000_21_11"),
         pk_source=DURVA, cl=0.298, vc=3.42, q=0.452, vp=1.99, wt_ref=69.4, cl_wt=0.338, alb_ref=39.0,
-        cl_alb=-0.589, tv=(-0.498, 61.3, 1.0), targets=[_pd1(0.6, PDL1_EC50)], half_life_published=13.9,
+        cl_alb=-0.589, tv=(-0.498, 61.3, 1.0), targets=[_pdl1()], half_life_published=13.9,
         half_life_source="terminal half-life at t = 0 derived from the Abegesah 2025 2-cpt values (table 3.2)"),
     Antibody(
         id="ipilimumab", name="ipilimumab (anti-CTLA-4 IgG1)", kind="antibody",

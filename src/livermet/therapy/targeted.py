@@ -73,7 +73,7 @@ TARGETED: list = [
         id="hb0025", name="HB0025 (PD-L1 x VEGF bispecific antibody)", kind="targeted",
         description="blocks PD-L1 and neutralises VEGF", evidence=("s000_24_11", "s000_24_12", "s000_24_13"),
         pk_source=MAB_CONSENSUS, cl=0.200, vc=3.61, q=0.747, vp=2.75,
-        targets=[PDTarget("pd1_occupancy", 0.6, (0.06, 6.0), _assumed_effect("HB0025 on PD-L1"),
+        targets=[PDTarget("pdl1_blockade", 0.6, (0.06, 6.0), _assumed_effect("HB0025 on PD-L1"),
                           "PD-L1 blocked", ("s000_24_11",)),
                  PDTarget("vegf_blockade", 5.0, (0.5, 50.0), _assumed_effect("HB0025 on VEGF"),
                           "VEGF neutralised", ("s000_24_12", "s000_24_13"))]),

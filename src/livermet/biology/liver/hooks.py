@@ -7,7 +7,9 @@ from ...modeling import Model, assumed
 
 # name, unit, description, default, upper bound of the experiment input
 HOOKS = [
-    ("pd1_occupancy", "dimensionless", "fraction of PD-1/PD-L1 signalling blocked (anti-PD-1 or anti-PD-L1)", 0.0, 1.0),
+    ("pd1_occupancy", "dimensionless", "fraction of PD-1 receptors blocked (anti-PD-1: neither ligand can engage them)",
+     0.0, 1.0),
+    ("pdl1_blockade", "dimensionless", "fraction of PD-L1 blocked (anti-PD-L1: PD-L2 still engages PD-1)", 0.0, 1.0),
     ("ctla4_occupancy", "dimensionless", "fraction of CTLA-4 blocked (more priming; Treg depletion)", 0.0, 1.0),
     ("vegf_blockade", "dimensionless", "fraction of VEGF signalling neutralised", 0.0, 1.0),
     ("tgfbr_inhibition", "dimensionless", "fraction of TGF-beta receptor I signalling inhibited", 0.0, 1.0),
