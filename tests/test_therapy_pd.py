@@ -18,15 +18,16 @@ from livermet.engine import simulate
 from livermet.modeling import Model, assumed
 from livermet.therapy import AGENTS, MissingHookError, bed, eqd2, get_agent, lq_survival
 
-FRACTION_HOOKS = ["pd1_occupancy", "pdl1_blockade", "ctla4_occupancy", "vegf_blockade", "tgfbr_inhibition", "il6_blockade",
-                  "ccr2_blockade", "grp78_blockade", "lsec_targeting", "chemo_neutrophil_depletion"]
+FRACTION_HOOKS = ["pd1_occupancy", "pdl1_blockade", "ctla4_occupancy", "vegf_blockade", "tgfbr_inhibition",
+                  "il6_blockade", "ccr2_blockade", "grp78_blockade", "lsec_targeting", "chemo_neutrophil_depletion"]
 RATE_HOOKS = ["chemo_kill_rate", "chemo_resistant_kill_rate", "chemo_lymphodepletion_rate", "targeted_kill_rate",
               "adc_kill_rate", "fap_depletion_rate", "kupffer_depletion_rate"]
 OTHER = {"angptl1_supplement": "dimensionless"}
 EV = ["s001_1_11"]
 # one representative agent per hook family, with a standard dose
 PANEL = {
-    "nivolumab": ("bolus", 240.0), "atezolizumab": ("bolus", 1200.0), "ipilimumab": ("bolus", 75.0), "bevacizumab": ("bolus", 1125.0),
+    "nivolumab": ("bolus", 240.0), "atezolizumab": ("bolus", 1200.0), "ipilimumab": ("bolus", 75.0),
+    "bevacizumab": ("bolus", 1125.0),
     "galunisertib": ("input", 300.0), "anti_il6": ("bolus", 800.0), "ccr2_inhibitor": ("input", 1000.0),
     "anti_grp78": ("bolus", 800.0), "exosomal_angptl1": ("bolus", 10.0), "carboplatin": ("bolus", 600.0),
     "osimertinib": ("input", 80.0), "sigvatatug_vedotin": ("bolus", 135.0), "fap_car_t": ("bolus", 1e8),
@@ -109,7 +110,8 @@ def _hook_of(panel, agent, hook):
 
 
 @pytest.mark.parametrize("agent,hook", [
-    ("nivolumab", "pd1_occupancy"), ("atezolizumab", "pdl1_blockade"), ("ipilimumab", "ctla4_occupancy"), ("bevacizumab", "vegf_blockade"),
+    ("nivolumab", "pd1_occupancy"), ("atezolizumab", "pdl1_blockade"), ("ipilimumab", "ctla4_occupancy"),
+    ("bevacizumab", "vegf_blockade"),
     ("galunisertib", "tgfbr_inhibition"), ("anti_il6", "il6_blockade"), ("ccr2_inhibitor", "ccr2_blockade"),
     ("anti_grp78", "grp78_blockade"), ("exosomal_angptl1", "angptl1_supplement"),
     ("carboplatin", "chemo_kill_rate"), ("carboplatin", "chemo_resistant_kill_rate"),

@@ -298,7 +298,8 @@ def test_every_library_regimen_builds_events_on_one_trial_model():
     from livermet.modeling import assumed
     from livermet.therapy import AGENTS
 
-    hooks = {"pd1_occupancy", "pdl1_blockade", "ctla4_occupancy", "vegf_blockade", "tgfbr_inhibition", "chemo_kill_rate",
+    hooks = {"pd1_occupancy", "pdl1_blockade", "ctla4_occupancy", "vegf_blockade", "tgfbr_inhibition",
+             "chemo_kill_rate",
              "chemo_resistant_kill_rate", "chemo_lymphodepletion_rate", "chemo_neutrophil_depletion",
              "targeted_kill_rate", "adc_kill_rate", "liver_function_delivery"}
 
