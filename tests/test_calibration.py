@@ -658,6 +658,17 @@ def test_profile_finds_trials_that_want_opposite_values(tmp_path):
         profile_parameter(spec, "no_such_parameter", tmp_path / "prof2", values=[0.1, 0.2], parameter_set="none")
     with pytest.raises(SpecError, match="plausible range"):
         profile_parameter(spec, "a_growth", tmp_path / "prof3", values=[0.004, 99.0], parameter_set="none")
+    # a slice at another value of a second parameter: its own checkpoint, other objectives, the held value recorded
+    with pytest.raises(FileExistsError, match="other settings"):
+        profile_parameter(spec, "a_growth", tmp_path / "prof", values=grid, parameter_set="none",
+                          held={"kill_chemo": 0.05}, published=published)
+    sliced = profile_parameter(spec, "a_growth", tmp_path / "prof4", values=grid, parameter_set="none",
+                               held={"kill_chemo": 0.05}, published=published)
+    assert sliced["held"] == {"kill_chemo": 0.05} and res["held"] == {}
+    assert sliced["objective"] != res["objective"]
+    with pytest.raises(SpecError, match="cannot also be held"):
+        profile_parameter(spec, "a_growth", tmp_path / "prof5", values=grid, parameter_set="none",
+                          held={"a_growth": 0.004})
 
 
 def test_profile_cli_and_report(toy_trial, tmp_path):
@@ -670,7 +681,8 @@ def test_profile_cli_and_report(toy_trial, tmp_path):
     data = json.loads(cli.stdout[cli.stdout.index("{"):])
     assert set(data) == {"spec", "parameter", "parameter_set", "current", "values", "objective", "within", "scored",
                          "best_value", "best_on_grid", "trials", "prefer_lower", "prefer_higher", "conflict",
-                         "sensitive_change"}
+                         "sensitive_change", "held"}
+    assert data["held"] == {}
     assert data["values"] == pytest.approx([0.001, math.sqrt(0.001 * 0.012), 0.012], rel=1e-5)  # the spec's log range
     assert data["scored"] == [3, 3, 3] and [p["trial"] for p in data["trials"]] == [toy_trial]
     summary = tmp_path / "p" / "profile_summary.json"
@@ -684,6 +696,8 @@ def test_profile_cli_and_report(toy_trial, tmp_path):
     assert "Which trials pull which way" in (tmp_path / "cal.html").read_text()
     bad = runner.invoke(app, ["calibrate", "profile", "a_growth", "--spec", str(spec), "--values", "0.1,x"])
     assert bad.exit_code == 2 and "--values" in bad.output
+    bad = runner.invoke(app, ["calibrate", "profile", "a_growth", "--spec", str(spec), "--set", "kill_chemo"])
+    assert bad.exit_code == 2 and "--set 'kill_chemo'" in bad.output
 
 
 def test_profile_summary_reports_no_conflict_when_trials_agree():

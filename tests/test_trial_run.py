@@ -190,6 +190,38 @@ def test_cli_run_list_and_query(tmp_path):
     assert res.exit_code == 2 and "arms[1].regimen" in res.output and "bad.yaml" in res.output
 
 
+def test_cli_run_with_set_overrides(tmp_path):
+    """`--set NAME=VALUE` runs the trial at other population values (a parameter or an OS link coefficient),
+    records them in the manifest and the JSON, and names a malformed or unknown one."""
+    import yaml
+
+    pfile = tmp_path / "p.yaml"
+    pfile.write_text(yaml.safe_dump(PROTOCOL))
+    runner = CliRunner()
+
+    def run(out, *extra):
+        return runner.invoke(app, ["trial", "run", str(pfile), "-n", "12", "--out", str(tmp_path / out), "--model",
+                                   "toy", "--no-report", "--json", *extra])
+
+    base, fast = run("base"), run("fast", "--set", "a_growth=0.012", "--set", "os_link.treated_shift=0.5")
+    assert base.exit_code == 0 and fast.exit_code == 0, fast.output
+    data = json.loads(fast.stdout[fast.stdout.index("{"):])
+    assert data["overrides"] == {"a_growth": 0.012, "os_link.treated_shift": 0.5}
+    man = json.loads((tmp_path / "fast" / "manifest.json").read_text())
+    assert man["overrides"] == data["overrides"] and "overrides" not in json.loads(
+        (tmp_path / "base" / "manifest.json").read_text())
+    assert {r["name"]: r["value"] for r in man["os_link"]}["treated_shift"] == 0.5
+    res = {k: load_results(tmp_path / k) for k in ("base", "fast")}
+    assert res["base"]["patients"]["age"].equals(res["fast"]["patients"]["age"])  # the same patients
+    assert not np.allclose(res["base"]["endpoints"]["baseline_sld_mm"], res["fast"]["endpoints"]["baseline_sld_mm"])
+    bad = run("bad1", "--set", "a_growth")
+    assert bad.exit_code == 2 and "--set 'a_growth'" in bad.output
+    bad = run("bad2", "--set", "no_such=1")
+    assert bad.exit_code == 2 and "no_such" in bad.output
+    bad = run("bad3", "--set", "os_link.treated_shift=9")
+    assert bad.exit_code == 2 and "plausible range" in bad.output and not (tmp_path / "bad3").exists()
+
+
 def test_natural_history_baseline(tmp_path):
     """Baseline from each patient's simulated natural history (onset to diagnosis), not from covariates."""
     data = {**PROTOCOL, "population": {"baseline": "natural_history",

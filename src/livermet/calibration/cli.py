@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from ..cli_util import emit_json
+from ..cli_util import SET_HELP, emit_json, parse_set_options
 
 console = Console(stderr=True)
 calibrate_app = typer.Typer(help="Calibration to the published targets (shared/calibration/targets.csv).",
@@ -238,6 +238,7 @@ def profile_command(
     values: str = typer.Option(None, "--values", help="Comma-separated values (default: --points across the range)."),
     points: int = typer.Option(7, "--points", min=2, help="Grid points across the searched range."),
     parameter_set: str = typer.Option("default", "--parameter-set", help="The values of every other parameter."),
+    set_values: list[str] = typer.Option(None, "--set", help=SET_HELP),
     patients: int = typer.Option(None, "--patients", min=10, help="Override the spec's patients per trial."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address; default in-process."),
     out: Path = typer.Option(Path("livermet-output/profile"), "--out", "-o", help="Folder (checkpoint, profile)."),
@@ -250,9 +251,11 @@ def profile_command(
 
     try:
         s = load_spec(spec)
-        grid = [float(v) for v in values.split(",")] if values else None
-    except SpecError as exc:
+        held = parse_set_options(set_values)
+    except (SpecError, ValueError) as exc:
         _fail(str(exc))
+    try:
+        grid = [float(v) for v in values.split(",")] if values else None
     except ValueError:
         _fail(f"--values {values!r}: give numbers separated by commas")
     if patients:
@@ -260,7 +263,7 @@ def profile_command(
     bar = _Bar(f"profile {parameter}", len(grid) if grid else points, enabled=not json_out)
     try:
         res = profile_parameter(s, parameter, out, values=grid, points=points, parameter_set=parameter_set,
-                                scheduler=scheduler,
+                                held=held, scheduler=scheduler,
                                 progress=lambda i, n, nll: bar.update(i, n, f"objective {nll:.1f}"))
     except (SpecError, ParameterSetError, FileExistsError, ValueError) as exc:
         bar.close()

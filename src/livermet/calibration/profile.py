@@ -44,10 +44,14 @@ def parameter_grid(spec: CalibrationSpec, model, name: str, points: int) -> list
 
 
 def profile_parameter(spec: CalibrationSpec, name: str, out: str | Path, *, values: list[float] | None = None,
-                      points: int = 7, parameter_set: str | None = "default", scheduler=None,
-                      progress: Callable[[int, int, float], None] | None = None,
+                      points: int = 7, parameter_set: str | None = "default", held: dict[str, float] | None = None,
+                      scheduler=None, progress: Callable[[int, int, float], None] | None = None,
                       published: dict[str, list[dict]] | None = None) -> dict:
-    """Evaluate every trial of `spec` at each value of `name` (the rest at `parameter_set`'s values)."""
+    """Evaluate every trial of `spec` at each value of `name` (the rest at `parameter_set`'s values, but those
+    in `held` at theirs: a profile conditional on other values, one slice of a grid over two parameters)."""
+    held = dict(held or {})
+    if name in held:
+        raise SpecError(f"{name} is the profiled parameter; it cannot also be held (--set)")
     trials = spec.trial_ids()
     model = model_of_trials(spec.model, trials)
     rng = _plausible_range(model, name)
@@ -70,7 +74,7 @@ def profile_parameter(spec: CalibrationSpec, name: str, out: str | Path, *, valu
     out.mkdir(parents=True, exist_ok=True)
     # what the checkpointed evaluations depend on: a new set version or model code makes them stale
     identity = {"spec_id": spec.id, "parameter": name, "parameter_set": str(set_path) if set_path else None,
-                "parameter_set_version": pset.get("version"),
+                "parameter_set_version": pset.get("version"), **({"held": held} if held else {}),
                 "model_hash": model.hash(), "seed": spec.seed, "robust_z": spec.robust_z,
                 "patients_per_trial": spec.patients_per_trial, "patients": spec.patients, "trials": trials}
     meta = out / "profile.json"
@@ -81,7 +85,7 @@ def profile_parameter(spec: CalibrationSpec, name: str, out: str | Path, *, valu
     n = {t: spec.patients.get(t, spec.patients_per_trial) for t in trials}
     recs = []
     for i, v in enumerate(grid):
-        values_i = {name: v}
+        values_i = {**held, name: v}
         rec = ck.cache.get(_key(values_i))
         if rec is None:
             t0 = time.perf_counter()
@@ -92,7 +96,7 @@ def profile_parameter(spec: CalibrationSpec, name: str, out: str | Path, *, valu
         recs.append(rec)
         if progress:
             progress(i + 1, len(grid), rec["nll"])
-    return summarise(name, grid, current, recs, spec.id, parameter_set)
+    return {**summarise(name, grid, current, recs, spec.id, parameter_set), "held": held}
 
 
 def _coordinates(grid: list[float]) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:

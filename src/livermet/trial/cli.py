@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from ..cli_util import emit_json
+from ..cli_util import SET_HELP, emit_json, parse_set_options
 
 console = Console(stderr=True)
 trial_app = typer.Typer(help="Virtual clinical trials: the shipped library and your own protocols.",
@@ -62,6 +62,7 @@ def run_command(
     report: bool = typer.Option(True, "--report/--no-report", help="Write report.html."),
     parameter_set: str = typer.Option("default", "--parameter-set", help="Fitted population values: 'default' "
                                       "(the model's calibrated set, if shipped), 'none', a set id or a YAML file."),
+    set_values: list[str] = typer.Option(None, "--set", help=SET_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print endpoints per arm and subgroup as one JSON object."),
 ) -> None:
     """Run a virtual trial and write the results store, summary.json and report.html into --out."""
@@ -71,9 +72,10 @@ def run_command(
     from .runner import RunError, run_trial
 
     try:
+        overrides = parse_set_options(set_values)
         path = resolve(trial)
         protocol = load_protocol(path, _known_regimen(model))
-    except (FileNotFoundError, ProtocolError) as exc:
+    except (FileNotFoundError, ProtocolError, ValueError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
     out = out or Path("livermet-output/trials") / protocol.id
@@ -81,7 +83,7 @@ def run_command(
     try:
         summary = run_trial(protocol, n, seed, out, model_name=model, batch_size=batch_size, scheduler=scheduler,
                             resume=resume, progress=not json_out or sys.stderr.isatty(), backend=backend,
-                            parameter_set=parameter_set,
+                            parameter_set=parameter_set, overrides=overrides,
                             command_line=["livermet", *sys.argv[1:]])
     except (RunError, ValueError) as exc:  # ParameterSetError is a ValueError
         console.print(f"[red]error:[/] {exc}")
@@ -91,7 +93,8 @@ def run_command(
                      "wall_s": round(summary.wall_s, 2), "executor": summary.executor,
                      "solver_failures": summary.failures}
     if json_out:
-        emit_json({"trial": protocol.id, "model": model, "seed": seed, "patients": n, **_endpoints(result)})
+        emit_json({"trial": protocol.id, "model": model, "seed": seed, "patients": n, "overrides": overrides,
+                   **_endpoints(result)})
         return
     for arm, s in result["arms"].items():
         console.print(f"[bold]{arm}[/] n={s['n']}: median OS {_m(s['os'])} mo, median PFS {_m(s['pfs'])} mo, "

@@ -66,7 +66,7 @@ def _set_name(parameter_set: str | None, model_name: str) -> str | None:
 
 
 def _identity(protocol: Protocol, model_name: str, model, seed: int, n: int, batch_size: int, backend: str,
-              parameter_set: str | None = "default") -> dict:
+              parameter_set: str | None = "default", overrides: dict[str, float] | None = None) -> dict:
     text = protocol.to_yaml()
     return {
         "protocol_id": protocol.id,
@@ -76,6 +76,7 @@ def _identity(protocol: Protocol, model_name: str, model, seed: int, n: int, bat
         "model_hash": model.hash(),
         "parameter_set": parameter_set_id(model),
         "parameter_set_file": _set_name(parameter_set, model_name),
+        **({"overrides": dict(sorted(overrides.items()))} if overrides else {}),  # absent: the set's values
         "seed": int(seed),
         "n_patients": int(n),
         "batch_size": int(batch_size),
@@ -99,16 +100,20 @@ def run_trial(
     atol: float = TrialContext.atol,
     dynamics_patients: int = 6,
     parameter_set: str | None = "default",
+    overrides: dict[str, float] | None = None,
     command_line: list[str] | None = None,
     _stop_after_batches: int | None = None,
 ) -> RunSummary:
-    """Simulate the trial and fill the results store at `out` (see store.py)."""
+    """Simulate the trial and fill the results store at `out` (see store.py). `overrides`: population values
+    that replace the parameter set's (model parameters or `os_link.` coefficients), for what-if runs."""
     start = time.perf_counter()
     store = Store(out)
     ctx = TrialContext(protocol.model_dump(mode="json"), model_name, int(seed), backend, rtol, atol,
-                       dynamics_patients, parameter_set=parameter_set)
+                       dynamics_patients, overrides=tuple(sorted((overrides or {}).items())),
+                       parameter_set=parameter_set)
     proto, _setup, model = materialise(ctx)
-    ident = _identity(protocol, model_name, model, seed, n_patients, batch_size, backend, parameter_set)
+    trial_link(ctx)  # an out-of-range OS-link override fails here, before anything is written
+    ident = _identity(protocol, model_name, model, seed, n_patients, batch_size, backend, parameter_set, overrides)
     old = store.read_manifest()
     if old is not None:
         if not resume:
