@@ -112,7 +112,7 @@ def run_trial(
                        dynamics_patients, overrides=tuple(sorted((overrides or {}).items())),
                        parameter_set=parameter_set)
     proto, _setup, model = materialise(ctx)
-    trial_link(ctx)  # an out-of-range OS-link override fails here, before anything is written
+    link = trial_link(ctx)  # an out-of-range OS-link override fails here, before anything is written
     ident = _identity(protocol, model_name, model, seed, n_patients, batch_size, backend, parameter_set, overrides)
     old = store.read_manifest()
     if old is not None:
@@ -140,7 +140,7 @@ def run_trial(
         "status": "running",
         "arms": [{"id": a.id, "label": a.label, "regimen": a.regimen, "by_histology": dict(a.by_histology),
                   "control": a.control} for a in proto.arms],
-        "os_link": trial_link(ctx).table(),
+        "os_link": link.table(),
         "tables": ["patients", "endpoints", "assessments", "events", "dynamics"],
     }
     store.write_manifest(manifest)
