@@ -137,7 +137,7 @@ def test_treated_shift_moves_only_treated_patients():
     assert np.allclose(draw_overall_survival(_inputs(2000, 0.002), seed=3, link=shifted)["os_mu"], base["os_mu"] + 0.4)
 
 
-def test_later_line_shift_moves_treated_later_line_patients_and_every_switch():
+def test_later_line_and_switch_shifts_move_later_line_patients_and_every_switch():
     link = dataclasses.replace(OSLink(), gompertz_a=Coefficient(0.0, "1/year", "test: no background mortality"))
     base = draw_overall_survival(_inputs(300, 0.002), seed=5, link=link)
     shifted = link.with_values({"treated_shift": 0.2, "later_line_shift": 0.3}, "test")
@@ -160,6 +160,11 @@ def test_later_line_shift_moves_treated_later_line_patients_and_every_switch():
     out = draw_overall_survival(same, seed=5, link=shifted)
     assert np.allclose(out["os_mu_after_switch"] - plain["os_mu_after_switch"], 0.3)
     assert np.allclose(out["os_mu"], plain["os_mu"])
+    # the switch shift moves the survival after the switch only, on top of the later-line shift
+    both = draw_overall_survival(same, seed=5, link=shifted.with_values({"switch_shift": -0.1}, "test"))
+    assert np.allclose(both["os_mu_after_switch"] - plain["os_mu_after_switch"], 0.2)
+    assert np.allclose(both["os_mu"], plain["os_mu"])
+    assert np.all(both["death_day"] <= out["death_day"])
 
 
 def test_observational_shift_moves_only_treated_patients_of_an_observational_cohort():

@@ -36,9 +36,16 @@ The death hazard of a patient is
   only patients who lived to receive the therapy, and follow them through routine care rather than a trial's
   schedule; their survival at the same tumour dynamics differs from a trial's by a study-type effect. Giving
   it its own term keeps it out of the trials' treated shift (as a study-type covariate of a meta-regression).
-  s_untreated, s_treated, s_later and s_obs are 0 (the link as published) unless a parameter set calibrates
-  them; they are the only link coefficients a parameter set may set (`os_link.untreated_shift`,
-  `os_link.treated_shift`, `os_link.later_line_shift`, `os_link.observational_shift`).
+- Survival after a switch: mu_s + s_treated + s_later + s_switch for the second survival time of a patient
+  who switches therapy at progression in a first-line trial (crossover, below). s_switch sets it apart from
+  a second-line trial patient at the same dynamics: the second Stein fit reads a re-based series that
+  starts at progression, unlike any series the link was fitted on, and crossover patients get their
+  later line in another era and setting than the second-line trials' patients. With one shift for both,
+  the second-line trials (OAK, CheckMate 017/057) and the first-line trials' control arms wanted
+  different values (docs/calibration.md, session 37).
+  s_untreated, s_treated, s_later, s_switch and s_obs are 0 (the link as published) unless a parameter set
+  calibrates them; they are the only link coefficients a parameter set may set (`os_link.untreated_shift`,
+  `os_link.treated_shift`, `os_link.later_line_shift`, `os_link.switch_shift`, `os_link.observational_shift`).
 
 - Crossover: a patient who switches to another therapy at progression gets a second log survival
   time from the tumour sizes after the switch, and the log-normal clock runs faster or slower from
@@ -70,7 +77,8 @@ KERIOUI = "Kerioui et al. 2021 ESMO Open 6:100317 (organ-specific lesion dynamic
 
 LINK_PREFIX = "os_link."
 FITTABLE = {"untreated_shift": (-2.0, 0.0), "treated_shift": (-1.0, 1.0), "later_line_shift": (-1.0, 1.0),
-            "observational_shift": (-1.0, 1.0)}  # coefficients a parameter set may set, with their plausible ranges
+            "switch_shift": (-1.0, 1.0), "observational_shift": (-1.0, 1.0)}
+# (coefficients a parameter set may set, with their plausible ranges)
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,10 @@ class OSLink:
         0.0, "log day", "assumed: 0, no difference between lines beyond what the tumour dynamics carry; plausible "
         "range -1 to 1 (as the treated shift); added to it for treated patients on a second or later line and "
         "after a switch of therapy at progression; parameter sets may calibrate it")
+    switch_shift: Coefficient = Coefficient(
+        0.0, "log day", "assumed: 0, survival after a switch of therapy at progression as on a second-line trial at "
+        "the same dynamics; plausible range -1 to 1 (as the treated shift); added to the treated and later-line "
+        "shifts for the second survival time after a switch; parameter sets may calibrate it")
     observational_shift: Coefficient = Coefficient(
         0.0, "log day", "assumed: 0, cohorts of routine care survive as trial patients at the same tumour dynamics; "
         "plausible range -1 to 1 (as the treated shift; real-world survival is often shorter than in trials, but "
@@ -319,7 +331,8 @@ def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> 
             _, kg2, ttg2, fitted = _stein_metrics(link, inp.switch_times[sw], inp.switch_size[sw])
             mu2 = log_normal_mu(link, kg2, ttg2, np.nan_to_num(inp.switch_size[sw, 0]), inp.albumin[sw],
                                 inp.total_protein[sw], inp.nlr[sw])
-            mu2 = mu2 + treated_shift + link.later_line_shift.value  # the switch starts a later line
+            # the switch starts a later line, with its own term on top (module docstring)
+            mu2 = mu2 + treated_shift + link.later_line_shift.value + link.switch_shift.value
             mu2 = np.where(fitted, mu2, mu[sw])  # nothing measurable after the switch: the clock is unchanged
             mu_switch[sw] = mu2
             clock = np.array(clock)
