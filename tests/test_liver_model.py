@@ -213,16 +213,23 @@ def test_earlier_line_and_liver_hgf_weaken_cytotoxic_and_tki_kill(liver):
 
 
 def test_tumours_after_an_earlier_line_grow_faster_untreated(liver):
-    """growth_pretreated scales the Gompertz rate of a tumour that progressed on an earlier line; untreated, the
-    earlier line changes nothing else (its chemo-resistant share only matters under chemotherapy)."""
-    arms = [_with_liver_mets(), _with_liver_mets(prior_lines=1.0, growth_pretreated=1.6),
-            _with_liver_mets(prior_lines=1.0, growth_pretreated=1.0)]
+    """growth_pretreated scales the Gompertz rate of a tumour that progressed on earlier chemotherapy,
+    growth_pretreated_targeted one that progressed on an EGFR-TKI; untreated, the earlier line changes nothing else
+    (its chemo-resistant share only matters under chemotherapy), and a first-line tumour feels neither."""
+    chemo, tki = dict(prior_lines=1.0, prior_chemotherapy=1.0), dict(prior_lines=1.0, prior_chemotherapy=0.0)
+    arms = [_with_liver_mets(growth_pretreated=1.6, growth_pretreated_targeted=1.6),
+            _with_liver_mets(**chemo, growth_pretreated=1.6, growth_pretreated_targeted=1.0),
+            _with_liver_mets(**chemo, growth_pretreated=1.0, growth_pretreated_targeted=1.6),
+            _with_liver_mets(**tki, growth_pretreated=1.0, growth_pretreated_targeted=1.6),
+            _with_liver_mets(**tki, growth_pretreated=1.6, growth_pretreated_targeted=1.0)]
     names = sorted(set().union(*arms))
     d = liver.parameter_values()
     res = simulate(liver, np.linspace(0, 90, 10), {k: [a.get(k, d[k]) for a in arms] for k in names})
     assert np.all(res.status == 0)
     burden = res.observable("tumour_burden")
-    np.testing.assert_allclose(burden[2], burden[0], rtol=1e-6)
+    for same in (2, 4):
+        np.testing.assert_allclose(burden[same], burden[0], rtol=1e-6)
+    np.testing.assert_allclose(burden[3], burden[1], rtol=1e-6)
     assert burden[1, -1] > 1.2 * burden[0, -1]
 
 

@@ -82,8 +82,16 @@ def lesions_module(m: Model) -> None:
             "Oncol 10:621329 measured a median pre-treatment growth of 21.1% volume per month (0.0063/day) over the "
             "wash-out before PD-1 blockade in 80 advanced NSCLC patients, about 1.6 times the volume growth of the "
             "model's untreated tumours (Stein kg of the SEER natural-history arm 0.009/week in diameter, 0.0039/day "
-            "in volume); left to calibration on the trials of pretreated patients (T25-T27, T35, T36); range 1-3"),
-            desc="growth-rate factor of tumours after an earlier line of therapy")
+            "in volume); for tumours that progressed on chemotherapy (growth_pretreated_targeted after an EGFR-TKI); "
+            "left to calibration on the trials of chemotherapy-pretreated patients (T25-T27, T35); range 1-3"),
+            desc="growth-rate factor of tumours after an earlier line of chemotherapy")
+        gpre_tki = p("growth_pretreated_targeted", 1.6, "dimensionless", 1.0, 3.0, assumed(
+            "growth rate of a tumour that progressed on an earlier targeted therapy (an EGFR-TKI), relative to an "
+            "untreated one; as growth_pretreated (He et al. 2021's 1.6 as the start), kept apart because resistance "
+            "to an EGFR-TKI is selected by another drug and mechanism (T790M, MET and other bypasses) than resistance "
+            "to chemotherapy, and one factor for both made the chemotherapy-pretreated trials (T25-T27) and the "
+            "TKI-pretreated one (T36) pull it apart (docs/calibration.md, sessions 37-38); range 1-3"),
+            desc="growth-rate factor of tumours after an earlier EGFR-TKI")
         prior_chemo = p("prior_chemotherapy", 0.0, "dimensionless", 0.0, 1.0, assumed(
             "1 when the earlier line was chemotherapy, 0 otherwise (first line, or an earlier targeted therapy such as "
             "an EGFR-TKI); set per patient by the trial layer from the protocol's prior_therapy"),
@@ -140,7 +148,9 @@ def lesions_module(m: Model) -> None:
                               f"VEGF signalling after blockade, {site}")
             gmod = S("growth_mod_liver") if site == "liver" else 1
             ev_g = EV["liver_growth"] if site == "liver" else EV["growth"]
-            rate = kg * (1 + (gpre - 1) * clip01(prior)) * gmod
+            # after an earlier line, growth speeds up by the factor of that line's drug class
+            g_prior = gpre * clip01(prior_chemo) + gpre_tki * (1 - clip01(prior_chemo))
+            rate = kg * (1 + (g_prior - 1) * clip01(prior)) * gmod
             m.process(f"growth_{site}", rate * C * sp.log((K + one) / (C + one)), {C: 1}, ev_g,
                       "Gompertz growth towards the vascular capacity")
             m.process(f"death_{site}", kd * C, {C: -1, Cd: 1}, EV["death"])
