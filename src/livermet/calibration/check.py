@@ -118,6 +118,23 @@ def run_check(parameter_set: str | None = "default", *, trials: list[str] | None
             client.close()
 
 
+def summarise_rows(rows: list[dict], replicates: int) -> dict:
+    """A check's figures over its scored rows: how many lie inside their intervals, the objective and the
+    residual heterogeneity."""
+    within = sum(r["within"] for r in rows)
+    zs = [r["z"] for r in rows if r["z"] is not None]
+    return {"targets": len(rows), "within_ci": int(within),
+            "fraction_within_ci": within / len(rows) if rows else None,
+            "within_published_ci": int(sum(r["within"] for r in rows if r["ci_source"] == "published")),
+            "with_published_ci": int(sum(r["ci_source"] == "published" for r in rows)),
+            # the fit's objective at the published sizes: every row, z with one cohort's sampling error
+            "objective": {"gaussian": float(sum(huber(z, None) for z in zs)),
+                          "huber": float(sum(huber(z, ROBUST_Z) for z in zs)),
+                          "robust_z": ROBUST_Z, "rows_scored": len(zs)},
+            # how far the misfit of the log-scale rows exceeds sampling error (calibration/heterogeneity.py)
+            "heterogeneity": residual_heterogeneity(rows, replicates)}
+
+
 def _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress) -> dict:
     rows: list[dict] = []
     dynamics: list[dict] = []
@@ -147,25 +164,14 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
                          "simulated_ci": s.row["simulated_ci"], "z": s.z, "within": bool(s.within)})
         if progress:
             progress(i + 1, len(trials), t)
-    within = sum(r["within"] for r in rows)
-    zs = [r["z"] for r in rows if r["z"] is not None]
     con = contrasts(rows)
     public = ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source", "simulated",
               "simulated_ci", "z", "within")
-    return {"targets": len(rows), "within_ci": int(within),
-            "fraction_within_ci": within / len(rows) if rows else None,
-            "within_published_ci": int(sum(r["within"] for r in rows if r["ci_source"] == "published")),
-            "with_published_ci": int(sum(r["ci_source"] == "published" for r in rows)),
+    return {**summarise_rows(rows, replicates),
             "contrasts": con, "contrasts_right_direction": int(sum(c["right_direction"] for c in con)),
             "significant_contrasts": int(sum(c["published_significant"] is True for c in con)),
             "significant_contrasts_right_direction": int(sum(c["right_direction"] for c in con
                                                              if c["published_significant"] is True)),
-            # the fit's objective at the published sizes: every row, z with one cohort's sampling error
-            "objective": {"gaussian": float(sum(huber(z, None) for z in zs)),
-                          "huber": float(sum(huber(z, ROBUST_Z) for z in zs)),
-                          "robust_z": ROBUST_Z, "rows_scored": len(zs)},
-            # how far the misfit of the log-scale rows exceeds sampling error (calibration/heterogeneity.py)
-            "heterogeneity": residual_heterogeneity(rows, replicates),
             "replicates": replicates, "patients_simulated": simulated, "solver_failures": failures,
             "parameter_set": parameter_set, "trials": trials,
             "rows": [{k: r[k] for k in public} for r in rows], "tumour_dynamics": dynamics,
