@@ -1,23 +1,34 @@
-"""assemble_check.py FULL PART OUT: the check FULL with the rows of PART's trials replaced by PART's.
+"""assemble_check.py FULL PART [PART ...] OUT: the check FULL with the rows of each PART's trials replaced by PART's.
 
 Each trial of a check runs on its own seeds (seed + replicate) whatever the other trials, so the result is the
 full check at PART's parameter set when only PART's trials depend on the parameters that differ (session 38:
-docs/calibration.md). Contrasts are FULL's: PART must hold none of the liver vs no-liver trials.
-Run with the package's Python: .venv/bin/python docs/calibration/assemble_check.py FULL PART OUT
+docs/calibration.md), or when only PART's trials changed. A liver vs no-liver contrast lies within one trial, so
+PART's trials take their contrasts from PART, the others from FULL.
+Run with the package's Python: .venv/bin/python docs/calibration/assemble_check.py FULL PART [PART ...] OUT
 """
 import json, sys
 
 from livermet.calibration.check import summarise_rows
 
-full, part = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-trials = set(part['trials'])
-assert not part['contrasts'], 'PART holds contrast rows; recompute them instead'
-rows = [r for t in full['trials'] for r in (part if t in trials else full)['rows'] if r['trial_id'] == t]
+full, paths, out_path = json.load(open(sys.argv[1])), sys.argv[2:-1], sys.argv[-1]
+parts = [json.load(open(p)) for p in paths]
+source = {t: part for part in parts for t in part['trials']}
+assert len(source) == sum(len(part['trials']) for part in parts), 'a trial is in more than one PART'
+rows = [r for t in full['trials'] for r in source.get(t, full)['rows'] if r['trial_id'] == t]
 assert len(rows) == len(full['rows'])
-out = {**full, **summarise_rows(rows, full['replicates']), "rows": rows, "parameter_set": part['parameter_set'],
-       "assembled_from": {"rows_of": sorted(trials), "from": sys.argv[2], "other_rows_from": sys.argv[1]},
-       "solver_failures": full['solver_failures'] + part['solver_failures']}
+trial_of = {r['record']: r['trial_id'] for r in full['rows'] + [r for part in parts for r in part['rows']]}
+con = [c for c in full['contrasts'] if trial_of[c['record']] not in source] + \
+    [c for part in parts for c in part['contrasts']]
+assert len(con) == len(full['contrasts'])
+significant = [c for c in con if c['published_significant'] is True]
+out = {**full, **summarise_rows(rows, full['replicates']), "rows": rows, "parameter_set": parts[-1]['parameter_set'],
+       "contrasts": con, "contrasts_right_direction": sum(c['right_direction'] for c in con),
+       "significant_contrasts": len(significant),
+       "significant_contrasts_right_direction": sum(c['right_direction'] for c in significant),
+       "assembled_from": [{"rows_of": sorted(part['trials']), "from": p} for p, part in zip(paths, parts)]
+       + [{"other_rows_from": sys.argv[1]}],
+       "solver_failures": full['solver_failures'] + sum(part['solver_failures'] for part in parts)}
 for key in ('tumour_dynamics', 'nadir_dynamics'):
-    out[key] = [d for d in full[key] if d['trial_id'] not in trials] + part[key]
-json.dump(out, open(sys.argv[3], 'w'), indent=1)
+    out[key] = [d for d in full[key] if d['trial_id'] not in source] + [d for part in parts for d in part[key]]
+json.dump(out, open(out_path, 'w'), indent=1)
 print(out['within_ci'], out['within_published_ci'], out['contrasts_right_direction'], round(out['objective']['huber'], 2))
