@@ -3,7 +3,8 @@
 Each trial of a check runs on its own seeds (seed + replicate) whatever the other trials, so the result is the
 full check at PART's parameter set when only PART's trials depend on the parameters that differ (session 38:
 docs/calibration.md), or when only PART's trials changed. A liver vs no-liver contrast lies within one trial, so
-PART's trials take their contrasts from PART, the others from FULL.
+PART's trials take their contrasts from PART, the others from FULL. `patients_simulated` is left empty: a PART
+may simulate its trials at other sizes than FULL did, and FULL does not record its count per trial.
 Run with the package's Python: .venv/bin/python docs/calibration/assemble_check.py FULL PART [PART ...] OUT
 """
 import json, sys
@@ -27,7 +28,8 @@ out = {**full, **summarise_rows(rows, full['replicates']), "rows": rows, "parame
        "significant_contrasts_right_direction": sum(c['right_direction'] for c in significant),
        "assembled_from": [{"rows_of": sorted(part['trials']), "from": p} for p, part in zip(paths, parts)]
        + [{"other_rows_from": sys.argv[1]}],
-       "solver_failures": full['solver_failures'] + sum(part['solver_failures'] for part in parts)}
+       "solver_failures": full['solver_failures'] + sum(part['solver_failures'] for part in parts),
+       "patients_simulated": None}
 for key in ('tumour_dynamics', 'nadir_dynamics'):
     out[key] = [d for d in full[key] if d['trial_id'] not in source] + [d for part in parts for d in part[key]]
 json.dump(out, open(out_path, 'w'), indent=1)
