@@ -76,6 +76,20 @@ def test_bad_regimen_by_histology_names_the_field(tmp_path):
     assert problems[0][0].startswith("arms[1].by_histology")
 
 
+def test_arm_regimen_by_egfr_before_histology(tmp_path):
+    from livermet.trial.randomisation import enrol
+    ctrl = {"id": "ctrl", "regimen": "toy_chemo", "by_histology": {"non_squamous": "toy_chemo"},
+            "by_egfr": {"mutant": "toy_io_chemo"}, "control": True}
+    p = load_protocol(write(tmp_path, {**GOOD, "arms": [GOOD["arms"][0], ctrl]}), known_toy)
+    c = enrol(p, 600, 5)
+    c = c[c["arm"] == "ctrl"]
+    assert (c["egfr"] == "mutant").any() and (c["egfr"] == "wild_type").any()
+    assert (c["regimen"] == np.where(c["egfr"] == "mutant", "toy_io_chemo", "toy_chemo")).all()
+    ctrl = {**ctrl, "by_egfr": {"mutant": "no_such_regimen"}}
+    problems, _ = problems_of(tmp_path, {**GOOD, "arms": [GOOD["arms"][0], ctrl]})
+    assert ("arms[1].by_egfr.mutant", "unknown regimen 'no_such_regimen'") in problems
+
+
 def test_bad_ratio(tmp_path):
     problems, _ = problems_of(tmp_path, {**GOOD, "randomisation": {"ratio": [2, 0]}})
     assert problems[0][0] == "randomisation.ratio"

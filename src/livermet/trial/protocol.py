@@ -128,20 +128,24 @@ class Population(_Strict):
 
 class Arm(_Strict):
     """A trial arm. `by_histology` gives the regimen of patients of one histology where the protocol chose
-    the chemotherapy by histology (pemetrexed and its maintenance for non-squamous tumours only); the
-    others get `regimen`."""
+    the chemotherapy by histology (pemetrexed and its maintenance for non-squamous tumours only);
+    `by_egfr` the regimen of patients by EGFR status where the cohort treated EGFR-mutant tumours with a
+    TKI (it takes precedence over `by_histology`); the others get `regimen`."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     label: str = ""
     regimen: str
     by_histology: dict[Histology, str] = {}
+    by_egfr: dict[Literal["mutant", "wild_type"], str] = {}
     control: bool = False
 
-    def regimen_for(self, histology: str) -> str:
+    def regimen_for(self, histology: str, egfr: str = "wild_type") -> str:
+        if egfr in self.by_egfr:
+            return self.by_egfr[egfr]
         return self.by_histology.get(histology, self.regimen)
 
     def regimen_ids(self) -> list[str]:
-        return list(dict.fromkeys([self.regimen, *self.by_histology.values()]))
+        return list(dict.fromkeys([self.regimen, *self.by_histology.values(), *self.by_egfr.values()]))
 
 
 class Randomisation(_Strict):
@@ -435,9 +439,10 @@ def parse_protocol(data: dict, file: str = "<protocol>",
         for i, arm in enumerate(proto.arms):
             if not known_regimen(arm.regimen):
                 problems.append((f"arms[{i}].regimen", f"unknown regimen {arm.regimen!r}"))
-            for histology, rid in arm.by_histology.items():
-                if not known_regimen(rid):
-                    problems.append((f"arms[{i}].by_histology.{histology}", f"unknown regimen {rid!r}"))
+            for field, choices in (("by_histology", arm.by_histology), ("by_egfr", arm.by_egfr)):
+                for key, rid in choices.items():
+                    if not known_regimen(rid):
+                        problems.append((f"arms[{i}].{field}.{key}", f"unknown regimen {rid!r}"))
         if proto.crossover is not None and not known_regimen(proto.crossover.regimen):
             problems.append(("crossover.regimen", f"unknown regimen {proto.crossover.regimen!r}"))
     if problems:

@@ -91,7 +91,8 @@ def enrol(protocol: Protocol, n_patients: int, seed: int) -> pd.DataFrame:
     accrual = protocol.follow_up.accrual_months * DAYS_PER_MONTH
     out = cov.copy()
     out.insert(0, "arm", [arms[i] for i in arm_idx])
-    out.insert(1, "regimen", [protocol.arms[i].regimen_for(h) for i, h in zip(arm_idx, cov["histology"])])
+    out.insert(1, "regimen", [protocol.arms[i].regimen_for(h, e)
+                              for i, h, e in zip(arm_idx, cov["histology"], cov["egfr"])])
     out.insert(2, "enrol_day", ids / max(n_patients, 1) * accrual)
     cutoff = protocol.follow_up.data_cutoff_months * DAYS_PER_MONTH
     out.insert(3, "admin_censor_day", cutoff - out["enrol_day"])

@@ -139,7 +139,7 @@ def run_trial(
         "n_batches": n_batches,
         "status": "running",
         "arms": [{"id": a.id, "label": a.label, "regimen": a.regimen, "by_histology": dict(a.by_histology),
-                  "control": a.control} for a in proto.arms],
+                  "by_egfr": dict(a.by_egfr), "control": a.control} for a in proto.arms],
         "os_link": link.table(),
         "tables": ["patients", "endpoints", "assessments", "events", "dynamics"],
     }
