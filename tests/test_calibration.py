@@ -364,13 +364,15 @@ def test_contrasts_carry_the_published_p_value_and_significance():
     rows = (_liver_rows("target_t33_pfs", "median", (6.3, 5.1), (4.3, 5.4))  # P = 0.21, simulated the other way
             + _liver_rows("target_t34_os", "median", (20.8, 30.6), (13.8, 23.9))  # P = 0.019
             + _liver_rows("target_t11", "hr", 1.82, 1.87, [1.59, 2.08])  # no P, CI above 1
-            + _liver_rows("target_t37", "median", (10, 21), (9, 12)))  # neither P nor CI
+            + _liver_rows("target_t37", "median", (10, 21), (9, 12))  # P = 0.001 (Castanon 2015 abstract)
+            + _liver_rows("unpublished_record", "median", (10, 21), (9, 12)))  # neither P nor CI
     con = {c["record"]: c for c in contrasts(rows)}
     assert (con["target_t33_pfs"]["published_p"], con["target_t33_pfs"]["published_significant"]) == ("0.21", False)
     assert not con["target_t33_pfs"]["right_direction"]
     assert con["target_t34_os"]["published_significant"] is True and con["target_t34_os"]["right_direction"]
     assert con["target_t11"]["published_p"] is None and con["target_t11"]["published_significant"] is True
-    assert con["target_t37"]["published_significant"] is None
+    assert (con["target_t37"]["published_p"], con["target_t37"]["published_significant"]) == ("0.001", True)
+    assert con["unpublished_record"]["published_significant"] is None
     assert [p_number(t) for t in ("<0.0001", "P=0.0003", "n.s.", None)] == [0.0001, 0.0003, None, None]
 
 
@@ -724,12 +726,15 @@ def test_a_fold_drops_held_values_of_a_drug_only_the_held_out_trial_gives():
     from livermet.calibration.fit import _fold_spec
 
     spec = CalibrationSpec.model_validate({
-        "id": "fold_drugs", "model": "liver", "trials": ["jiang2017_tki", "castanon2015"], "max_evaluations": 1,
+        "id": "fold_drugs", "model": "liver", "trials": ["jiang2017_tki", "jiang2017_chemo"], "max_evaluations": 1,
         "parameters": [{"name": "os_link.treated_shift", "lower": -0.2, "upper": 0.8, "scale": "linear"}],
         "fixed": {"osimertinib_k_resist": 0.00481, "chemo_sensitivity": 0.8}})
     without_tki = _fold_spec(spec, "jiang2017_tki", None)
-    assert without_tki.fixed == {"chemo_sensitivity": 0.8} and without_tki.trial_ids() == ["castanon2015"]
-    assert _fold_spec(spec, "castanon2015", 3).fixed == spec.fixed  # the TKI trial is still in this fold
+    assert without_tki.fixed == {"chemo_sensitivity": 0.8} and without_tki.trial_ids() == ["jiang2017_chemo"]
+    assert _fold_spec(spec, "jiang2017_chemo", 3).fixed == spec.fixed  # the TKI trial is still in this fold
+    # Castanon 2015 gives its EGFR-mutant patients the same TKI, so a fold that keeps it keeps the TKI's value
+    both = CalibrationSpec.model_validate({**spec.model_dump(), "trials": ["jiang2017_tki", "castanon2015"]})
+    assert _fold_spec(both, "jiang2017_tki", None).fixed == spec.fixed
 
 
 def test_a_parameter_set_file_given_relative_to_the_caller_reaches_workers_as_an_absolute_path(tmp_path, monkeypatch):
