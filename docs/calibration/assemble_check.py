@@ -9,7 +9,7 @@ Run with the package's Python: .venv/bin/python docs/calibration/assemble_check.
 """
 import json, sys
 
-from livermet.calibration.check import summarise_rows
+from livermet.calibration.check import summarise_contrasts, summarise_rows
 
 full, paths, out_path = json.load(open(sys.argv[1])), sys.argv[2:-1], sys.argv[-1]
 parts = [json.load(open(p)) for p in paths]
@@ -21,11 +21,8 @@ trial_of = {r['record']: r['trial_id'] for r in full['rows'] + [r for part in pa
 con = [c for c in full['contrasts'] if trial_of[c['record']] not in source] + \
     [c for part in parts for c in part['contrasts']]
 assert len(con) == len(full['contrasts'])
-significant = [c for c in con if c['published_significant'] is True]
-out = {**full, **summarise_rows(rows, full['replicates']), "rows": rows, "parameter_set": parts[-1]['parameter_set'],
-       "contrasts": con, "contrasts_right_direction": sum(c['right_direction'] for c in con),
-       "significant_contrasts": len(significant),
-       "significant_contrasts_right_direction": sum(c['right_direction'] for c in significant),
+out = {**full, **summarise_rows(rows, full['replicates']), **summarise_contrasts(con), "rows": rows,
+       "parameter_set": parts[-1]['parameter_set'],
        "assembled_from": [{"rows_of": sorted(part['trials']), "from": p} for p, part in zip(paths, parts)]
        + [{"other_rows_from": sys.argv[1]}],
        "solver_failures": full['solver_failures'] + sum(part['solver_failures'] for part in parts),

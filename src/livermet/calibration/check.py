@@ -118,6 +118,15 @@ def run_check(parameter_set: str | None = "default", *, trials: list[str] | None
             client.close()
 
 
+def summarise_contrasts(con: list[dict]) -> dict:
+    """The contrasts and how many point the published way, all of them and those the publication found
+    significant."""
+    significant = [c for c in con if c["published_significant"] is True]
+    return {"contrasts": con, "contrasts_right_direction": int(sum(c["right_direction"] for c in con)),
+            "significant_contrasts": len(significant),
+            "significant_contrasts_right_direction": int(sum(c["right_direction"] for c in significant))}
+
+
 def summarise_rows(rows: list[dict], replicates: int) -> dict:
     """A check's figures over its scored rows: how many lie inside their intervals, the objective and the
     residual heterogeneity."""
@@ -167,11 +176,7 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
     con = contrasts(rows)
     public = ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source", "simulated",
               "simulated_ci", "z", "within")
-    return {**summarise_rows(rows, replicates),
-            "contrasts": con, "contrasts_right_direction": int(sum(c["right_direction"] for c in con)),
-            "significant_contrasts": int(sum(c["published_significant"] is True for c in con)),
-            "significant_contrasts_right_direction": int(sum(c["right_direction"] for c in con
-                                                             if c["published_significant"] is True)),
+    return {**summarise_rows(rows, replicates), **summarise_contrasts(con),
             "replicates": replicates, "patients_simulated": simulated, "solver_failures": failures,
             "parameter_set": parameter_set, "trials": trials,
             "rows": [{k: r[k] for k in public} for r in rows], "tumour_dynamics": dynamics,
