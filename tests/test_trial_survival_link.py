@@ -184,6 +184,28 @@ def test_observational_shift_moves_only_treated_patients_of_an_observational_coh
     assert np.all(in_cohort["death_day"][k == 1] >= in_trial["death_day"][k == 1])
 
 
+def test_sites_slope_shortens_survival_per_metastatic_organ_beyond_the_first():
+    link = dataclasses.replace(OSLink(), gompertz_a=Coefficient(0.0, "1/year", "test: no background mortality"))
+    sloped = link.with_values({"sites_slope": -0.3}, "test")
+    inp = _inputs(300, 0.002)
+    base = draw_overall_survival(inp, seed=7, link=sloped)  # no organ counts given: nobody moves
+    assert np.allclose(base["os_mu"], draw_overall_survival(inp, seed=7, link=link)["os_mu"])
+    inp.n_sites = np.arange(300) % 4  # 0 (other sites only), 1, 2 and 3 organs
+    out = draw_overall_survival(inp, seed=7, link=sloped)
+    assert np.allclose(out["os_mu"] - base["os_mu"], -0.3 * np.maximum(inp.n_sites - 1, 0))
+    assert np.all(out["death_day"] <= base["death_day"])
+    # a switch of therapy keeps the patient's organ count in the second log survival time
+    t = inp.size_times
+    s = int((t < 200).sum())
+    inp.switch_day = np.full(300, t[s])
+    inp.switch_times, inp.switch_size = sizes_after_switch(inp.size, t, np.full(300, s), 364.0)
+    plain = draw_overall_survival(inp, seed=7, link=link)
+    out = draw_overall_survival(inp, seed=7, link=sloped)
+    assert np.allclose(out["os_mu_after_switch"] - plain["os_mu_after_switch"], -0.3 * np.maximum(inp.n_sites - 1, 0))
+    with pytest.raises(ValueError, match=r"outside its plausible range \[-0.5, 0\]"):
+        link.with_values({"sites_slope": 0.1}, "test")
+
+
 def test_only_fittable_link_coefficients_within_range_can_be_set():
     with pytest.raises(ValueError, match="os_link.intercept: not a fittable"):
         OSLink().with_values({"intercept": 7.0}, "test")

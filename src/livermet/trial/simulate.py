@@ -339,6 +339,9 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     size_scans = sizes_until_progression(size[:, scan_idx], full.pd_index)
     liver_sum = liver_target_sum(obs["diameter_liver"], full.targets[:, SITES.index("liver")])
     base_nlr = obs["nlr"][:, 0]
+    # metastatic organs at baseline, as the subgroups count them (the model's own lesions in natural history)
+    n_sites = np.column_stack([obs[f"n_lesions_{s_}"][:, 0] >= 0.5 if nh_mode else cohort[f"met_{s_}"].to_numpy(bool)
+                               for s_ in SITES[1:]]).sum(axis=1)
     link = trial_link(ctx)
     os_in = OSInputs(
         patient_ids=ids, age=cohort["age"].to_numpy(float), albumin=cohort["albumin"].to_numpy(float),
@@ -347,7 +350,8 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         tsb_mm=np.nan_to_num(full.sld[:, 0]), size_times=grid[scan_idx], size=size_scans, hazard_times=grid,
         liver_sum_mm=liver_sum,
         untreated=np.array([not regimens[r].agents() for r in cohort["regimen"]]),
-        later_line=cohort["prior_lines"].to_numpy(float) > 0, observational=proto.setting == "observational")
+        later_line=cohort["prior_lines"].to_numpy(float) > 0, observational=proto.setting == "observational",
+        n_sites=n_sites)
     if crossed.any():  # the crossover therapy changes the link's clock from the switch on
         switch_index = np.where(crossed, first.pd_index, -1)
         os_in.switch_day = np.where(crossed, pd_day, np.inf)

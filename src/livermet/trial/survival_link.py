@@ -44,8 +44,16 @@ The death hazard of a patient is
   the second-line trials (OAK, CheckMate 017/057) and the first-line trials' control arms wanted
   different values (docs/calibration.md, session 37).
   s_untreated, s_treated, s_later, s_switch and s_obs are 0 (the link as published) unless a parameter set
-  calibrates them; they are the only link coefficients a parameter set may set (`os_link.untreated_shift`,
-  `os_link.treated_shift`, `os_link.later_line_shift`, `os_link.switch_shift`, `os_link.observational_shift`).
+  calibrates them; with b_sites below they are the only link coefficients a parameter set may set
+  (`os_link.untreated_shift`, `os_link.treated_shift`, `os_link.later_line_shift`, `os_link.switch_shift`,
+  `os_link.observational_shift`, `os_link.sites_slope`).
+
+- Metastatic organs: mu_i + b_sites (n_i - 1) for a patient with metastases in n_i >= 1 of the model's organs
+  (liver, bone, brain, adrenal) at baseline. The number of metastatic sites was an independent prognostic
+  factor beside the tumour-growth rate in the atezolizumab TGI-OS models of NSCLC (Claret et al. 2018 Clin
+  Cancer Res 24:3292; Chan et al. 2021 CPT:PSP 10:1171), but the Struemper link has no such term: it sees the
+  burden only through the baseline target sum. Their coefficients were not read, so b_sites is 0 (the link as
+  published) unless a parameter set calibrates it (`os_link.sites_slope`).
 
 - Crossover: a patient who switches to another therapy at progression gets a second log survival
   time from the tumour sizes after the switch, and the log-normal clock runs faster or slower from
@@ -77,7 +85,7 @@ KERIOUI = "Kerioui et al. 2021 ESMO Open 6:100317 (organ-specific lesion dynamic
 
 LINK_PREFIX = "os_link."
 FITTABLE = {"untreated_shift": (-2.0, 0.0), "treated_shift": (-1.0, 1.0), "later_line_shift": (-1.0, 1.0),
-            "switch_shift": (-1.0, 1.0), "observational_shift": (-1.0, 1.0)}
+            "switch_shift": (-1.0, 1.0), "observational_shift": (-1.0, 1.0), "sites_slope": (-0.5, 0.0)}
 # (coefficients a parameter set may set, with their plausible ranges)
 
 
@@ -131,6 +139,11 @@ class OSLink:
         "plausible range -1 to 1 (as the treated shift; real-world survival is often shorter than in trials, but "
         "cohorts timed from diagnosis and restricted to treated patients can be longer); added for treated patients "
         "of observational cohorts; parameter sets may calibrate it")
+    sites_slope: Coefficient = Coefficient(
+        0.0, "log day per metastatic organ beyond the first", "assumed: 0, the link as published, which has no "
+        "term for the number of metastatic sites (independent prognostic factor in Claret et al. 2018 Clin Cancer "
+        "Res 24:3292 and Chan et al. 2021 CPT:PSP 10:1171, coefficients not read); plausible range -0.5 to 0 (each "
+        "further organ shortens the median OS by up to 40%); parameter sets may calibrate it")
     fit_window_days: Coefficient = Coefficient(
         364.0, "day", "assumed: Stein kg/ks fitted to the scans of the first 52 weeks (the on-study period of most "
         "patients in Struemper 2025), up to the first progression")
@@ -272,6 +285,7 @@ class OSInputs:
     untreated: np.ndarray | None = None  # True for patients given no anticancer therapy (None: all treated)
     later_line: np.ndarray | None = None  # True for patients with an earlier line of therapy (None: nobody)
     observational: bool = False  # the cohort is retrospective or a registry (protocol setting), not a trial
+    n_sites: np.ndarray | None = None  # metastatic organs at baseline (liver, bone, brain, adrenal); None: one each
     # patients who switched to a new therapy (crossover at progression): the day of the switch (inf: none)
     # and their tumour sizes from then on (`sizes_after_switch`)
     switch_day: np.ndarray | None = None
@@ -318,7 +332,8 @@ def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> 
     untreated = np.zeros(len(mu)) if inp.untreated is None else np.asarray(inp.untreated, dtype=float)
     later = np.zeros(len(mu)) if inp.later_line is None else np.asarray(inp.later_line, dtype=float)
     treated_shift = link.treated_shift.value + (link.observational_shift.value if inp.observational else 0.0)
-    mu = (mu + link.untreated_shift.value * untreated
+    sites = 0.0 if inp.n_sites is None else link.sites_slope.value * np.maximum(np.asarray(inp.n_sites) - 1, 0)
+    mu = (mu + sites + link.untreated_shift.value * untreated
           + (treated_shift + link.later_line_shift.value * later) * (1 - untreated))
     sigma = np.exp(link.log_sigma.value)
     t = inp.hazard_times
@@ -332,7 +347,8 @@ def draw_overall_survival(inp: OSInputs, seed: int, link: OSLink = OSLink()) -> 
             mu2 = log_normal_mu(link, kg2, ttg2, np.nan_to_num(inp.switch_size[sw, 0]), inp.albumin[sw],
                                 inp.total_protein[sw], inp.nlr[sw])
             # the switch starts a later line, with its own term on top (module docstring)
-            mu2 = mu2 + treated_shift + link.later_line_shift.value + link.switch_shift.value
+            mu2 = mu2 + treated_shift + link.later_line_shift.value + link.switch_shift.value + \
+                (sites[sw] if np.ndim(sites) else sites)
             mu2 = np.where(fitted, mu2, mu[sw])  # nothing measurable after the switch: the clock is unchanged
             mu_switch[sw] = mu2
             clock = np.array(clock)
