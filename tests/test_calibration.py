@@ -60,6 +60,23 @@ def test_score_median_with_published_ci():
     assert score({**row, "simulated": 10.0}).z < -2
 
 
+def test_median_whose_upper_bound_was_not_reached_has_a_one_sided_interval():
+    """T28: KEYNOTE-024's pembrolizumab median OS 30.0 months, 95% CI 18.3 to not reached. Every simulated
+    median above 18.3 lies inside; the standard error comes from the lower half of the interval."""
+    for upper in (math.inf, None):  # as the knowledge base holds it, and as JSON carries it
+        row = {"kind": "median", "published": 30.0, "published_ci": [18.3, upper], "simulated": 19.0,
+               "simulated_ci": [17.0, 21.0], "n": 154}
+        s = score(row)
+        assert s.ci_source == "published" and s.interval == (18.3, math.inf) and s.within
+        assert s.se_published == pytest.approx((math.log(30.0) - math.log(18.3)) / Z95)
+        assert s.z < 0 and not score({**row, "simulated": 18.0}).within
+        assert score({**row, "simulated": 90.0}).within
+    from livermet.calibration.heterogeneity import residual_heterogeneity
+
+    rows = [{"kind": "median", "observed": 30.0, "ci": [18.3, None], "simulated": 19.0, "z": -1.7, "within": True}] * 3
+    assert residual_heterogeneity(rows)["rows"] == 3
+
+
 def test_score_without_ci_uses_sample_size_and_rates_are_binomial():
     hr = score({"kind": "hr", "published": 0.7, "published_ci": None, "published_n": 854, "simulated": 0.7,
                 "simulated_ci": [0.6, 0.8]})

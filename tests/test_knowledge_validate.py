@@ -136,6 +136,23 @@ def test_more_bad_values(tmp_path):
     assert "did you mean 'CCL5'" in msg and "unknown identifier kind 'UNIPROT'" in msg
 
 
+def test_a_median_upper_bound_not_reached_is_inf_and_null_in_json(tmp_path):
+    from livermet.knowledge.schema import ClinicalResult
+
+    base = "- id: ux_cr\n  trial: X\n  endpoint: OS\n  statistic: median\n  target_id: T07\n"
+    assert not [i for i in issues_of(tmp_path / "ok", {"clinical/c.yaml": base + "  ci_exp: [18.3, .inf]\n"})
+                if i.code == "bad_value"]
+    issue = only(issues_of(tmp_path / "hr", {"clinical/c.yaml": base + "  hr: 0.6\n  hr_ci: [0.5, .inf]\n"}),
+                 "bad_value")
+    assert issue.field == "hr_ci" and "finite upper bound" in issue.message
+    issue = only(issues_of(tmp_path / "lo", {"clinical/c.yaml": base + "  ci_exp: [.inf, .inf]\n"}), "bad_value")
+    assert "finite lower bound" in issue.message
+    rec = ClinicalResult(id="ux_cr", trial="X", endpoint="OS", statistic="median", ci_exp=(18.3, float("inf")))
+    dumped = rec.model_dump(mode="json")
+    assert dumped["ci_exp"] == [18.3, None]
+    assert ClinicalResult(**dumped).ci_exp == (18.3, float("inf"))
+
+
 def test_clinical_without_evidence_is_error_unless_linked_to_a_target(tmp_path):
     base = "- id: ux_cr\n  trial: X\n  endpoint: OS\n  statistic: median\n"
     issue = only(issues_of(tmp_path, {"clinical/c.yaml": base}), "missing_evidence")

@@ -55,6 +55,13 @@ def _combine(reps: list[Scored], fallback: float | None) -> Scored:
     return Scored(row, s.z, reps[0].se_published, reps[0].ci_source, reps[0].interval)
 
 
+def _json_interval(interval) -> list | None:
+    """The interval for JSON: an upper bound that was not reached (inf) is null."""
+    if not interval:
+        return None
+    return [float(interval[0]), None if np.isinf(interval[1]) else float(interval[1])]
+
+
 def _significance(record: str, row: dict) -> dict:
     """Published P value of a contrast's record and whether the difference was significant."""
     rec = load_knowledge_base().clinical.get(record)
@@ -168,7 +175,7 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
             rows.append({"id": s.row["target_id"], "record": s.row["record"], "trial_id": t,
                          "endpoint": s.row["quantity"], "kind": s.row["kind"], "role": s.row.get("role"),
                          "experimental": s.row.get("experimental"), "control": s.row.get("control"),
-                         "observed": s.row["published"], "ci": list(s.interval) if s.interval else None,
+                         "observed": s.row["published"], "ci": _json_interval(s.interval),
                          "ci_source": s.ci_source, "simulated": s.row["simulated"],
                          "simulated_ci": s.row["simulated_ci"], "z": s.z, "within": bool(s.within)})
         if progress:

@@ -162,7 +162,8 @@ def check_command(
     f = lambda x: "-" if x is None else f"{x:.3g}"  # noqa: E731
     for r in res["rows"]:
         t.add_row(r["id"], r["trial_id"], r["endpoint"], f(r["observed"]),
-                  f"{f(r['ci'][0])}-{f(r['ci'][1])}" + DERIVED_LABEL.get(r["ci_source"], ""),
+                  f"{f(r['ci'][0])}-{'NR' if r['ci'][1] is None else f(r['ci'][1])}"
+                  + DERIVED_LABEL.get(r["ci_source"], ""),
                   f(r["simulated"]), f"{f(r['simulated_ci'][0])}-{f(r['simulated_ci'][1])}",
                   "yes" if r["within"] else "no")
     Console().print(t)

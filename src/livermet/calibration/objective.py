@@ -2,7 +2,8 @@
 one, on the scale where its sampling error is close to normal.
 
 - medians and hazard ratios: log scale; the published standard error comes from the published 95%
-  CI, (ln upper - ln lower) / (2 x 1.96); a hazard ratio without a CI but with an exact P value gets
+  CI, (ln upper - ln lower) / (2 x 1.96), or (ln median - ln lower) / 1.96 when the upper bound was not
+  reached (an interval up to infinity, and inside it every simulated figure above the lower bound); a hazard ratio without a CI but with an exact P value gets
   |ln HR| / z(P/2), the standard error that P implies (Altman & Bland 2011 BMJ 343:d2090); otherwise
   it comes from the number of patients, as the
   standard error of a log median (1/sqrt(d)) or of a log hazard ratio (sqrt(1/d1 + 1/d2)) with d
@@ -51,9 +52,10 @@ class Scored:
 
 
 def _ci(v) -> tuple[float, float] | None:
-    if not v or len(v) != 2 or v[0] is None or v[1] is None:
+    """(lower, upper) of an interval; an upper bound that was not reached (None or inf) is inf."""
+    if not v or len(v) != 2 or v[0] is None:
         return None
-    return float(v[0]), float(v[1])
+    return float(v[0]), math.inf if v[1] is None else float(v[1])
 
 
 def _log_scale(kind: str) -> bool:
@@ -68,10 +70,16 @@ def _from_scale(kind: str, x: float) -> float:
     return math.exp(x) if _log_scale(kind) else 100.0 * x
 
 
-def _se_from_ci(kind: str, ci) -> float | None:
+def _se_from_ci(kind: str, ci, value: float | None = None) -> float | None:
+    """Standard error from a 95% CI; from its lower half when the upper bound was not reached (inf),
+    which needs the published `value`."""
     c = _ci(ci)
     if c is None or (_log_scale(kind) and min(c) <= 0):
         return None
+    if math.isinf(c[1]):
+        if value is None or not c[0] < value or (_log_scale(kind) and value <= 0):
+            return None
+        return (_to_scale(kind, value) - _to_scale(kind, c[0])) / Z95
     lo, hi = _to_scale(kind, c[0]), _to_scale(kind, c[1])
     return (hi - lo) / (2 * Z95) if hi > lo else None
 
@@ -133,7 +141,7 @@ def score(row: dict, fallback_n: float | None = None) -> Scored:
         pub = centre
     if kind is None or pub is None or not isinstance(pub, int | float) or (_log_scale(kind) and pub <= 0):
         return Scored(row, None, None, "none", None)
-    se_p = _se_from_ci(kind, row.get("published_ci"))
+    se_p = _se_from_ci(kind, row.get("published_ci"), pub)
     source = "published"
     if se_p is None:
         se_p = _se_from_p(kind, pub, row.get("published_p"))

@@ -18,6 +18,12 @@ def _f(x, d: int = 3) -> str:
     return "-" if x is None else f"{x:.{d}g}"
 
 
+def _interval_text(ci) -> str:
+    """'lower-upper', with NR for an upper bound that was not reached."""
+    lo, hi = ci or [None, None]
+    return f"{_f(lo)}-{'NR' if lo is not None and hi is None else _f(hi)}"
+
+
 def target_forest(rows: list[dict]) -> go.Figure:
     """Observed (with its 95% CI) and simulated (with the interval over virtual cohorts) per target,
     each on its own scale relative to the observed value (ratio for medians and HRs, difference for rates)."""
@@ -34,7 +40,8 @@ def target_forest(rows: list[dict]) -> go.Figure:
         labels.append(f"{r['id']} {r['trial_id']}: {r['endpoint']}"[:90])
         ci = r["ci"] or [None, None]
         obs_lo.append(rel(ci[0]))
-        obs_hi.append(rel(ci[1]))
+        # an upper bound not reached: the bar runs to three times the published median
+        obs_hi.append(rel(ci[1] if ci[1] is not None or ci[0] is None else 3 * o))
         sim.append(rel(r["simulated"]))
         s_ci = r.get("simulated_ci") or [None, None]
         sim_lo.append(rel(s_ci[0]))
@@ -126,7 +133,7 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
         body.append(_table(["target", "trial", "endpoint", "observed", "95% interval", "interval from",
                             "simulated", "over cohorts", "z", "within"],
                            [[r["id"], r["trial_id"], r["endpoint"], _f(r["observed"]),
-                             f"{_f((r['ci'] or [None])[0])}-{_f((r['ci'] or [None, None])[1])}", r["ci_source"],
+                             _interval_text(r["ci"]), r["ci_source"],
                              _f(r["simulated"]), f"{_f(r['simulated_ci'][0])}-{_f(r['simulated_ci'][1])}",
                              _f(r["z"], 2), "yes" if r["within"] else "no"] for r in rows]))
         body += ["<h3>Liver vs no-liver contrasts</h3>",

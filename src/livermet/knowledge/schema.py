@@ -7,10 +7,11 @@ that the seed does not cite) live in `validate.py`; this module only checks one 
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 from .vocabulary import (
     ENDPOINTS,
@@ -37,7 +38,7 @@ DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
 TARGET_ID_PATTERN = re.compile(r"^T\d+$")
 
 Number = float | int
-Interval = tuple[float, float]
+Interval = tuple[float, float]  # 95% CI; the upper bound of a median may be .inf (not reached)
 
 
 class _Record(BaseModel):
@@ -266,10 +267,28 @@ class ClinicalResult(_Record):
             raise ValueError(f"{value!r} is not a calibration target id (expected T followed by digits, e.g. T07)")
         return value
 
+    @field_validator("ci_exp", "ci_ctrl", "hr_ci", mode="before")
+    @classmethod
+    def _open_upper(cls, value: Any) -> Any:
+        # JSON has no infinity: an upper bound that was not reached comes back from an export as null
+        if isinstance(value, list | tuple) and len(value) == 2 and value[0] is not None and value[1] is None:
+            return (value[0], math.inf)
+        return value
+
+    @field_serializer("ci_exp", "ci_ctrl", "hr_ci", when_used="json")
+    def _json_interval(self, value: Interval | None) -> list | None:
+        return None if value is None else [value[0], None if math.isinf(value[1]) else value[1]]
+
     @field_validator("ci_exp", "ci_ctrl", "hr_ci")
     @classmethod
-    def _ordered(cls, value: Interval | None) -> Interval | None:
-        if value is not None and value[0] > value[1]:
+    def _ordered(cls, value: Interval | None, info) -> Interval | None:
+        if value is None:
+            return value
+        if any(math.isnan(x) for x in value) or math.isinf(value[0]):
+            raise ValueError(f"interval [{value[0]}, {value[1]}] needs a finite lower bound and a number or .inf above")
+        if math.isinf(value[1]) and info.field_name == "hr_ci":
+            raise ValueError("hr_ci needs a finite upper bound (.inf is for a median whose upper bound was not reached)")
+        if value[0] > value[1]:
             raise ValueError(f"interval [{value[0]}, {value[1]}] has its lower bound above its upper bound")
         return value
 
