@@ -183,3 +183,12 @@ def test_metastatic_site_subgroup():
     cov = pd.DataFrame({"met_liver": [1, 0, 1, 0, 0], "met_bone": [0, 1, 1, 0, 0], "met_brain": [0, 0, 0, 1, 0],
                         "met_adrenal": [0, 0, 0, 0, 0]}).astype(bool)
     assert list(subgroup_value(cov, "metastatic_site")) == ["liver", "bone", "multiple", "brain", "none"]
+
+
+def test_pdl1_tps_ge20_subgroup():
+    import pandas as pd
+
+    from livermet.trial.randomisation import subgroup_value
+
+    cov = pd.DataFrame({"pdl1_tps": [0.0, 19.9, 20.0, 75.0]})
+    assert list(subgroup_value(cov, "pdl1_tps_ge20")) == ["no", "no", "yes", "yes"]

@@ -1,4 +1,5 @@
-"""assemble_check.py FULL PART [PART ...] OUT: the check FULL with the rows of each PART's trials replaced by PART's.
+"""assemble_check.py FULL PART [PART ...] OUT: the check FULL with the rows of each PART's trials replaced by PART's
+(a PART's trial that FULL lacks, and a PART's rows of a figure newly mapped, are added and counted in `rows_added`).
 
 Each trial of a check runs on its own seeds (seed + replicate) whatever the other trials, so the result is the
 full check at PART's parameter set when only PART's trials depend on the parameters that differ (session 38:
@@ -15,13 +16,16 @@ full, paths, out_path = json.load(open(sys.argv[1])), sys.argv[2:-1], sys.argv[-
 parts = [json.load(open(p)) for p in paths]
 source = {t: part for part in parts for t in part['trials']}
 assert len(source) == sum(len(part['trials']) for part in parts), 'a trial is in more than one PART'
-rows = [r for t in full['trials'] for r in source.get(t, full)['rows'] if r['trial_id'] == t]
-assert len(rows) == len(full['rows'])
+trials = full['trials'] + [t for t in source if t not in full['trials']]
+rows = [r for t in trials for r in source.get(t, full)['rows'] if r['trial_id'] == t]
+added = len(rows) - len(full['rows'])
+assert added >= 0, 'a PART has fewer rows for its trials than FULL'
 trial_of = {r['record']: r['trial_id'] for r in full['rows'] + [r for part in parts for r in part['rows']]}
 con = [c for c in full['contrasts'] if trial_of[c['record']] not in source] + \
     [c for part in parts for c in part['contrasts']]
-assert len(con) == len(full['contrasts'])
+assert len(con) >= len(full['contrasts'])
 out = {**full, **summarise_rows(rows, full['replicates']), **summarise_contrasts(con), "rows": rows,
+       "trials": trials, "rows_added": added,
        "parameter_set": parts[-1]['parameter_set'],
        "assembled_from": [{"rows_of": sorted(part['trials']), "from": p} for p, part in zip(paths, parts)]
        + [{"other_rows_from": sys.argv[1]}],

@@ -23,8 +23,8 @@ from ..errors import FileProblems
 DAYS_PER_MONTH = 30.4375
 DAYS_PER_WEEK = 7.0
 
-SUBGROUPS = ("liver_metastasis", "pdl1_class", "histology", "egfr", "ecog", "sex", "age_group", "brain_metastasis",
-             "metastatic_site")
+SUBGROUPS = ("liver_metastasis", "pdl1_class", "pdl1_tps_ge20", "histology", "egfr", "ecog", "sex", "age_group",
+             "brain_metastasis", "metastatic_site")
 ENDPOINTS = ("os", "pfs", "orr", "dcr", "dor")
 Histology = Literal["squamous", "non_squamous"]
 

@@ -37,6 +37,8 @@ def subgroup_value(cov: pd.DataFrame, name: str) -> pd.Series:
         n = has.sum(axis=1)
         single = np.array(sites)[np.argmax(has, axis=1)]
         return pd.Series(np.where(n == 0, "none", np.where(n == 1, single, "multiple")), index=cov.index)
+    if name == "pdl1_tps_ge20":  # KEYNOTE-042's TPS >= 20% population
+        return pd.Series(np.where(cov["pdl1_tps"] >= 20, "yes", "no"), index=cov.index)
     if name == "age_group":
         return pd.Series(np.where(cov["age"] >= 65, ">=65", "<65"), index=cov.index)
     if name == "ecog":
