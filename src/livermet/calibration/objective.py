@@ -3,9 +3,9 @@ one, on the scale where its sampling error is close to normal.
 
 - medians and hazard ratios: log scale; the published standard error comes from the published 95%
   CI, (ln upper - ln lower) / (2 x 1.96), or (ln median - ln lower) / 1.96 when the upper bound was not
-  reached (an interval up to infinity, and inside it every simulated figure above the lower bound); a hazard ratio without a CI but with an exact P value gets
-  |ln HR| / z(P/2), the standard error that P implies (Altman & Bland 2011 BMJ 343:d2090); otherwise
-  it comes from the number of patients, as the
+  reached (an interval up to infinity: inside it is every simulated figure above the lower bound); a
+  hazard ratio without a CI but with an exact P value gets |ln HR| / z(P/2), the standard error that P
+  implies (Altman & Bland 2011 BMJ 343:d2090); otherwise it comes from the number of patients, as the
   standard error of a log median (1/sqrt(d)) or of a log hazard ratio (sqrt(1/d1 + 1/d2)) with d
   events, taking d = 0.7 n (assumed: about 70% of patients have had the event at a trial's final
   analysis, the maturity of the OS analyses in the targets table);
