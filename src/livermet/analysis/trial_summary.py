@@ -126,8 +126,8 @@ def _select(df: pd.DataFrame, spec: str) -> pd.DataFrame:
     return out
 
 
-def _open_upper(ci):
-    """A published CI for JSON: an upper bound that was not reached (inf in the knowledge base) is None."""
+def json_interval(ci):
+    """An interval for JSON: an upper bound that was not reached (inf in the knowledge base) is None."""
     if not ci or len(ci) != 2 or ci[1] is None or not math.isinf(ci[1]):
         return ci
     return [ci[0], None]
@@ -164,7 +164,7 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
                 s = km_summary(g[f"{key}_months"], g[f"{key}_event"])
                 rows.append({**base, "kind": "median", "role": role, "n": s["n"], "published_n": rec.get(_n_key(role)),
                              "quantity": f"median {key.upper()}, months ({role}: {spec}, n={s['n']})",
-                             "published": rec[vk], "published_ci": _open_upper(rec.get(ck)), "simulated": s["median"],
+                             "published": rec[vk], "published_ci": json_interval(rec.get(ck)), "simulated": s["median"],
                              "simulated_ci": s["median_ci"]})
         if key in ("os", "pfs") and rec.get("hr") is not None and g_ctrl is not None:
             both = pd.concat([g_exp.assign(_grp="exp"), g_ctrl.assign(_grp="ctrl")])
@@ -186,7 +186,7 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
                 v = float(kmf.survival_function_at_times(t).iloc[0]) * 100
                 rows.append({**base, "kind": "rate", "role": role, "n": int(len(g)), "published_n": rec.get(_n_key(role)),
                              "quantity": f"{which.upper()} rate at {t:g} months, % ({role}: {spec})",
-                             "published": rec[vk], "published_ci": _open_upper(rec.get(ck)), "simulated": v,
+                             "published": rec[vk], "published_ci": json_interval(rec.get(ck)), "simulated": v,
                              "simulated_ci": None})
         if key == "orr" and stat in ("proportion", "rate"):
             for role, spec, g, vk, ck in groups:
@@ -195,7 +195,7 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
                 pr = proportion(int(g["responder"].sum()), len(g))
                 rows.append({**base, "kind": "rate", "role": role, "n": pr["n"], "published_n": rec.get(_n_key(role)),
                              "quantity": f"ORR % ({role}: {spec}, n={pr['n']})", "published": rec[vk],
-                             "published_ci": _open_upper(rec.get(ck)),
+                             "published_ci": json_interval(rec.get(ck)),
                              "simulated": None if pr["rate"] is None else 100 * pr["rate"],
                              "simulated_ci": [None if x is None else 100 * x for x in pr["ci"]]})
         if key in ("share", "prevalence") and baseline_share is not None and "liver" in str(rec.get("kb_subgroup", "")) \
@@ -207,6 +207,6 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
         if len(rows) == n0:
             rows.append({**base, "kind": None, "role": None, "n": None, "published_n": None,
                          "quantity": f"{rec.get('endpoint')} ({stat})", "published": rec.get("value_exp"),
-                         "published_ci": _open_upper(rec.get("ci_exp")), "simulated": None, "simulated_ci": None,
+                         "published_ci": json_interval(rec.get("ci_exp")), "simulated": None, "simulated_ci": None,
                          "note": "no simulated counterpart for this statistic"})
     return rows

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..analysis.trial_summary import json_interval
 from ..knowledge import load_knowledge_base
 from ..trial.library import resolve
 from ..trial.protocol import load_protocol
@@ -53,13 +54,6 @@ def _combine(reps: list[Scored], fallback: float | None) -> Scored:
     # since that depends on the trial's fallback sample size
     s = score({**row, "simulated_ci": first.get("simulated_ci")}, fallback)
     return Scored(row, s.z, reps[0].se_published, reps[0].ci_source, reps[0].interval)
-
-
-def _json_interval(interval) -> list | None:
-    """The interval for JSON: an upper bound that was not reached (inf) is null."""
-    if not interval:
-        return None
-    return [float(interval[0]), None if np.isinf(interval[1]) else float(interval[1])]
 
 
 def _significance(record: str, row: dict) -> dict:
@@ -175,7 +169,7 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
             rows.append({"id": s.row["target_id"], "record": s.row["record"], "trial_id": t,
                          "endpoint": s.row["quantity"], "kind": s.row["kind"], "role": s.row.get("role"),
                          "experimental": s.row.get("experimental"), "control": s.row.get("control"),
-                         "observed": s.row["published"], "ci": _json_interval(s.interval),
+                         "observed": s.row["published"], "ci": json_interval(list(s.interval) if s.interval else None),
                          "ci_source": s.ci_source, "simulated": s.row["simulated"],
                          "simulated_ci": s.row["simulated_ci"], "z": s.z, "within": bool(s.within)})
         if progress:

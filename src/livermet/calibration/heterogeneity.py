@@ -25,7 +25,7 @@ import math
 import statistics
 from statistics import NormalDist
 
-from .objective import Z95
+from .objective import Z95, se_from_ci
 
 CHI2_1_MEDIAN = 0.4549364231195724
 LOG_KINDS = ("median", "hr")
@@ -36,12 +36,10 @@ def _terms(rows: list[dict], cohorts: int) -> list[tuple[float, float, float, bo
     out = []
     for r in rows:
         ci, sim, pub, z = r.get("ci"), r.get("simulated"), r.get("observed"), r.get("z")
-        if r.get("kind") not in LOG_KINDS or not ci or not sim or not pub or not z or ci[0] <= 0:
+        se_pub = se_from_ci(r.get("kind"), ci, pub) if r.get("kind") in LOG_KINDS else None
+        if not se_pub or not sim or not pub or not z:
             continue
         res = math.log(sim) - math.log(pub)
-        # an upper bound not reached (null): the lower half of the interval
-        se_pub = (math.log(ci[1]) - math.log(ci[0])) / (2 * Z95) if ci[1] is not None else \
-            (math.log(pub) - math.log(ci[0])) / Z95
         se_sim2 = max((res / z) ** 2 - se_pub**2, 0.0)  # z = res / sqrt(se_pub^2 + se_sim^2)
         out.append((res, se_pub**2 + se_sim2 / cohorts, se_pub, bool(r.get("within"))))
     return out

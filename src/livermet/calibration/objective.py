@@ -70,7 +70,7 @@ def _from_scale(kind: str, x: float) -> float:
     return math.exp(x) if _log_scale(kind) else 100.0 * x
 
 
-def _se_from_ci(kind: str, ci, value: float | None = None) -> float | None:
+def se_from_ci(kind: str, ci, value: float | None = None) -> float | None:
     """Standard error from a 95% CI; from its lower half when the upper bound was not reached (inf),
     which needs the published `value`."""
     c = _ci(ci)
@@ -141,7 +141,7 @@ def score(row: dict, fallback_n: float | None = None) -> Scored:
         pub = centre
     if kind is None or pub is None or not isinstance(pub, int | float) or (_log_scale(kind) and pub <= 0):
         return Scored(row, None, None, "none", None)
-    se_p = _se_from_ci(kind, row.get("published_ci"), pub)
+    se_p = se_from_ci(kind, row.get("published_ci"), pub)
     source = "published"
     if se_p is None:
         se_p = _se_from_p(kind, pub, row.get("published_p"))
@@ -157,7 +157,7 @@ def score(row: dict, fallback_n: float | None = None) -> Scored:
     sim = row.get("simulated")
     if sim is None or (_log_scale(kind) and sim <= 0):
         return Scored(row, NOT_REACHED_Z, se_p, source, interval)
-    se_s = _se_from_ci(kind, row.get("simulated_ci")) or _se_from_n(kind, sim, row.get("n")) or 0.0
+    se_s = se_from_ci(kind, row.get("simulated_ci")) or _se_from_n(kind, sim, row.get("n")) or 0.0
     z = (_to_scale(kind, sim) - centre) / math.sqrt(se_p**2 + se_s**2)
     return Scored(row, z, se_p, source, interval)
 
