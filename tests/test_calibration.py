@@ -395,11 +395,12 @@ def test_contrasts_carry_the_published_p_value_and_significance():
 
 def test_check_structure_and_cli(toy_trial, tmp_path):
     res = run_check(None, trials=[toy_trial], replicates=2, patients=40, model_name="toy")
-    assert set(res) >= {"targets", "within_ci", "fraction_within_ci", "rows", "contrasts", "replicates"}
+    assert set(res) >= {"targets", "within_ci", "fraction_within_ci", "rows", "contrasts", "replicates", "seed"}
     assert res["targets"] == len(res["rows"]) == 3  # KEYNOTE-189 OS: two medians and the HR
     for r in res["rows"]:
         assert set(r) == {"id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source",
-                          "simulated", "simulated_ci", "z", "within"}
+                          "simulated", "simulated_ci", "simulated_replicates", "z", "within"}
+        assert len(r["simulated_replicates"]) == 2 and r["simulated"] == pytest.approx(np.median(r["simulated_replicates"]))
         assert r["id"] == "T23" and r["ci_source"] == "published"
         lo, hi = r["simulated_ci"]
         assert lo <= r["simulated"] <= hi
@@ -436,6 +437,16 @@ def test_check_structure_and_cli(toy_trial, tmp_path):
     assert tg.exit_code == 0 and json.loads(tg.stdout)["rows"] == 37
     bad = runner.invoke(app, ["calibrate", "check", "--model", "toy", "--parameter-set", "nonexistent_set"])
     assert bad.exit_code == 2 and "nonexistent_set" in bad.output
+
+
+def test_checks_at_consecutive_seeds_are_the_cohorts_of_one_larger_check(toy_trial):
+    """Cohort k of a check runs on seed + k, so checks at seeds 1 and 2 (one cohort each) hold the two cohorts
+    of the check at seed 1 with two: what docs/calibration/pool_checks.py relies on."""
+    one = [run_check(None, trials=[toy_trial], replicates=1, patients=30, seed=s, model_name="toy") for s in (1, 2)]
+    both = run_check(None, trials=[toy_trial], replicates=2, patients=30, seed=1, model_name="toy")
+    assert both["seed"] == 1 and both["replicates"] == 2
+    for i, row in enumerate(both["rows"]):
+        assert row["simulated_replicates"] == [one[0]["rows"][i]["simulated"], one[1]["rows"][i]["simulated"]]
 
 
 def test_combined_row_without_ci_or_n_keeps_its_z():

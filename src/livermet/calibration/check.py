@@ -48,6 +48,8 @@ def _combine(reps: list[Scored], fallback: float | None) -> Scored:
     row = dict(first)
     row["simulated"] = float(np.median(sims)) if sims else None
     row["simulated_ci"] = [float(np.percentile(sims, 2.5)), float(np.percentile(sims, 97.5))] if sims else [None, None]
+    # each cohort's figure, in cohort order: checks at seeds s, s + r, ... pool into one of more cohorts
+    row["simulated_replicates"] = [r.row.get("simulated") for r in reps]
     row["replicates"] = len(reps)
     row["replicates_with_value"] = len(sims)
     # z with one cohort's sampling error; the published side (interval, SE) as the replicates scored it,
@@ -171,14 +173,15 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
                          "experimental": s.row.get("experimental"), "control": s.row.get("control"),
                          "observed": s.row["published"], "ci": json_interval(list(s.interval) if s.interval else None),
                          "ci_source": s.ci_source, "simulated": s.row["simulated"],
-                         "simulated_ci": s.row["simulated_ci"], "z": s.z, "within": bool(s.within)})
+                         "simulated_ci": s.row["simulated_ci"], "simulated_replicates": s.row["simulated_replicates"],
+                         "z": s.z, "within": bool(s.within)})
         if progress:
             progress(i + 1, len(trials), t)
     con = contrasts(rows)
     public = ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source", "simulated",
-              "simulated_ci", "z", "within")
+              "simulated_ci", "simulated_replicates", "z", "within")
     return {**summarise_rows(rows, replicates), **summarise_contrasts(con),
-            "replicates": replicates, "patients_simulated": simulated, "solver_failures": failures,
+            "replicates": replicates, "seed": seed, "patients_simulated": simulated, "solver_failures": failures,
             "parameter_set": parameter_set, "trials": trials,
             "rows": [{k: r[k] for k in public} for r in rows], "tumour_dynamics": dynamics,
             "nadir_dynamics": nadir}

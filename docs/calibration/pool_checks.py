@@ -1,0 +1,72 @@
+"""pool_checks.py CHECK [CHECK ...] OUT: checks of the same parameter set at seeds s, s + r, s + 2r, ... (r replicates
+each) pooled into the check at seed s with all their cohorts: a trial's cohort k runs on seed + k whatever the check's
+replicate count (calibration/check.py), so the pooled rows are those of `calibrate check --seed s --replicates <sum>`.
+
+Each row's simulated figure becomes the median over every cohort, and `within` and the liver vs no-liver contrasts are
+re-read from it. The objective, z and heterogeneity are left out: they need each figure's published standard error,
+which the check does not write. A row's cohort values are its `simulated_replicates`; a check written before that
+field existed gives them back exactly when it had 3 replicates (its interval is numpy's linear 2.5 and 97.5
+percentiles of the three, so the lowest and highest follow from them and the median).
+Run with the package's Python: .venv/bin/python docs/calibration/pool_checks.py CHECK [CHECK ...] OUT
+"""
+import json, math, re, sys
+
+import numpy as np
+
+from livermet.calibration.check import summarise_contrasts
+
+
+def cohort_values(row: dict, replicates: int) -> list[float]:
+    if "simulated_replicates" in row:
+        return [v for v in row["simulated_replicates"] if v is not None]
+    assert replicates == 3, "cohort values can be recovered only from a 3-replicate check"
+    mid, (p_lo, p_hi) = row["simulated"], row["simulated_ci"]
+    lo, hi = (p_lo - 0.05 * mid) / 0.95, (p_hi - 0.05 * mid) / 0.95
+    assert np.allclose(np.percentile([lo, mid, hi], [2.5, 97.5]), [p_lo, p_hi], rtol=1e-9, atol=1e-12)
+    return [lo, mid, hi]
+
+
+def key(row: dict) -> tuple:
+    return row["record"], row["trial_id"], re.sub(r", n=\d+", "", row["endpoint"])
+
+
+checks, out_path = [json.load(open(p)) for p in sys.argv[1:-1]], sys.argv[-1]
+first = checks[0]
+assert all(c["parameter_set"] == first["parameter_set"] and c["trials"] == first["trials"] for c in checks)
+assert all([key(r) for r in c["rows"]] == [key(r) for r in first["rows"]] for c in checks), "rows differ"
+if all("seed" in c for c in checks):  # checks written before session 42 do not say their seed
+    starts = [first["seed"] + sum(c["replicates"] for c in checks[:i]) for i in range(len(checks))]
+    assert [c["seed"] for c in checks] == starts, "the checks' cohorts are not consecutive"
+rows = []
+for i, r in enumerate(first["rows"]):
+    values = [v for c in checks for v in cohort_values(c["rows"][i], c["replicates"])]
+    sim = float(np.median(values)) if values else None
+    lo, hi = r["ci"][0], math.inf if r["ci"][1] is None else r["ci"][1]
+    rows.append({**{k: r[k] for k in ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source")},
+                 "simulated": sim, "simulated_ci": [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))],
+                 "simulated_replicates": values, "within": sim is not None and lo <= sim <= hi})
+
+by_endpoint = {(r["record"], r["endpoint"]): r for r in rows}
+contrasts = []
+for c in first["contrasts"]:
+    mine = [r for r in rows if r["record"] == c["record"]]
+    if (c["record"], c["quantity"]) in by_endpoint:  # a hazard ratio, liver vs no liver
+        sim = by_endpoint[(c["record"], c["quantity"])]["simulated"]
+        direction = "up" if sim > 1 else "down" if sim < 1 else "none"
+    else:  # medians, liver minus no liver
+        e = next(r for r in mine if r["kind"] == "median" and "(experimental" in r["endpoint"])
+        k = next(r for r in mine if r["kind"] == "median" and "(control" in r["endpoint"])
+        sim = e["simulated"] - k["simulated"]
+        direction = "up" if sim > 0 else "down" if sim < 0 else "none"
+    right = direction == c["published_direction"] or c["published_direction"] == "none"
+    contrasts.append({**c, "simulated": sim, "simulated_direction": direction, "right_direction": right})
+
+within = sum(r["within"] for r in rows)
+out = {"targets": len(rows), "within_ci": int(within), "fraction_within_ci": within / len(rows),
+       "within_published_ci": int(sum(r["within"] for r in rows if r["ci_source"] == "published")),
+       "with_published_ci": int(sum(r["ci_source"] == "published" for r in rows)), **summarise_contrasts(contrasts),
+       "replicates": sum(c["replicates"] for c in checks), "parameter_set": first["parameter_set"],
+       "trials": first["trials"], "pooled_from": sys.argv[1:-1], "rows": rows}
+json.dump(out, open(out_path, "w"), indent=1)
+print(out["within_ci"], out["targets"], round(out["fraction_within_ci"], 3), out["within_published_ci"],
+      out["with_published_ci"], out["contrasts_right_direction"], len(contrasts))
