@@ -13,7 +13,7 @@ import json, math, re, sys
 
 import numpy as np
 
-from livermet.calibration.check import summarise_contrasts
+from livermet.calibration.check import _dir, summarise_contrasts
 
 
 def cohort_values(row: dict, replicates: int) -> list[float]:
@@ -43,7 +43,8 @@ for i, r in enumerate(first["rows"]):
     sim = float(np.median(values)) if values else None
     lo, hi = r["ci"][0], math.inf if r["ci"][1] is None else r["ci"][1]
     rows.append({**{k: r[k] for k in ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source")},
-                 "simulated": sim, "simulated_ci": [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))],
+                 "simulated": sim,
+                 "simulated_ci": [float(np.percentile(values, q)) for q in (2.5, 97.5)] if values else [None, None],
                  "simulated_replicates": values, "within": sim is not None and lo <= sim <= hi})
 
 by_endpoint = {(r["record"], r["endpoint"]): r for r in rows}
@@ -52,12 +53,12 @@ for c in first["contrasts"]:
     mine = [r for r in rows if r["record"] == c["record"]]
     if (c["record"], c["quantity"]) in by_endpoint:  # a hazard ratio, liver vs no liver
         sim = by_endpoint[(c["record"], c["quantity"])]["simulated"]
-        direction = "up" if sim > 1 else "down" if sim < 1 else "none"
+        direction = _dir(math.log(sim))
     else:  # medians, liver minus no liver
         e = next(r for r in mine if r["kind"] == "median" and "(experimental" in r["endpoint"])
         k = next(r for r in mine if r["kind"] == "median" and "(control" in r["endpoint"])
         sim = e["simulated"] - k["simulated"]
-        direction = "up" if sim > 0 else "down" if sim < 0 else "none"
+        direction = _dir(sim)
     right = direction == c["published_direction"] or c["published_direction"] == "none"
     contrasts.append({**c, "simulated": sim, "simulated_direction": direction, "right_direction": right})
 
