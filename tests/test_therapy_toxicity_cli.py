@@ -76,6 +76,34 @@ def test_cli_show():
     assert res.exit_code == 2 and "unknown agent" in res.output
 
 
+def test_cli_show_gives_the_values_trials_run_with(tmp_path):
+    """By default a drug's page shows the calibrated set's values (as trials use them), marked calibrated;
+    --parameter-set none shows the agent's own; a set with a value outside the range is refused."""
+    import yaml
+
+    from livermet.calibration.parameter_set import load_parameter_set, resolve_parameter_set
+
+    pset = load_parameter_set(resolve_parameter_set("default", "liver"))
+    fitted = pset["parameters"]["carboplatin_kmax"]["value"]
+
+    def kmax(*args):
+        res = runner.invoke(app, ["therapy", "show", "carboplatin", "--json", *args])
+        assert res.exit_code == 0, res.output
+        d = json.loads(res.output)
+        return d["parameter_set"], next(p for p in d["parameters"] if p["name"] == "carboplatin_kmax")
+
+    used, row = kmax()
+    assert used == {"id": "liver", "version": pset["version"], "applied": ["carboplatin_kmax"]}
+    assert row["value"] == fitted and row["source_kind"] == "calibrated" and "T08" in row["source"]
+    used, row = kmax("--parameter-set", "none")
+    assert used is None and row["source_kind"] == "assumed" and row["value"] != fitted
+    bad = {**pset, "parameters": {"carboplatin_kmax": {**pset["parameters"]["carboplatin_kmax"], "value": 99.0}}}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({k: v for k, v in bad.items() if not k.startswith("_")}))
+    res = runner.invoke(app, ["therapy", "show", "carboplatin", "--parameter-set", str(path)])
+    assert res.exit_code == 2 and "carboplatin_kmax" in res.output and "outside" in res.output
+
+
 def test_cli_regimens_and_validate(tmp_path):
     res = runner.invoke(app, ["therapy", "regimens", "--json"])
     assert res.exit_code == 0

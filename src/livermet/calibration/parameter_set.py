@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from ..modeling.sources import calibrated
+from ..modeling.sources import Calibrated, calibrated
 
 LIBRARY = Path(__file__).resolve().parents[1] / "library" / "parameter_sets"
 REQUIRED = ("id", "version", "model", "parameters")
@@ -62,21 +62,42 @@ def load_parameter_set(path: str | Path) -> dict:
     return data
 
 
+def calibrated_value(pset: dict, name: str, lower: float, upper: float) -> tuple[float, Calibrated] | None:
+    """The set's value of parameter `name` with its `calibrated` source (None when the set lacks it); a value
+    outside the parameter's range [lower, upper] is an error naming the file and the field."""
+    entry = pset["parameters"].get(name)
+    if entry is None:
+        return None
+    v = float(entry["value"])
+    if not (lower <= v <= upper):
+        raise ParameterSetError(f"{pset.get('_path', pset['id'])}: parameters.{name}.value {v:g} is outside "
+                                f"the model's range [{lower:g}, {upper:g}]")
+    return v, calibrated(*entry["targets"], note=f"parameter set {pset['id']} v{pset['version']}")
+
+
 def apply_parameter_set(model, pset: dict) -> list[str]:
     """Set the model's values from the set (parameters the model lacks are skipped: a trial model has
     only its own agents); returns the names applied."""
     applied = []
-    for name, entry in pset["parameters"].items():
+    for name in pset["parameters"]:
         p = model.parameters_.get(name)
         if p is None:
             continue
-        v = float(entry["value"])
-        if not (p.lower <= v <= p.upper):
-            raise ParameterSetError(f"{pset.get('_path', pset['id'])}: parameters.{name}.value {v:g} is outside "
-                                    f"the model's range [{p.lower:g}, {p.upper:g}]")
-        p.value = v
-        p.source = calibrated(*entry["targets"], note=f"parameter set {pset['id']} v{pset['version']}")
+        p.value, p.source = calibrated_value(pset, name, p.lower, p.upper)
         applied.append(name)
+    return applied
+
+
+def apply_to_described(parameters: list[dict], pset: dict) -> list[str]:
+    """The same for the parameter rows of a description (`Agent.describe()`: name, value, range, source_kind,
+    source), so that a drug's page shows the values trials run with; returns the names applied."""
+    applied = []
+    for row in parameters:
+        hit = calibrated_value(pset, row["name"], *row["range"])
+        if hit is not None:
+            row["value"], source = hit
+            row["source_kind"], row["source"] = source.kind, source.describe()
+            applied.append(row["name"])
     return applied
 
 

@@ -35,8 +35,13 @@ def list_cmd(kind: str = typer.Option(None, "--kind", "-k", help="antibody, chem
 
 @therapy_app.command("show")
 def show(agent_id: str = typer.Argument(..., help="Agent id (see `livermet therapy list`)."),
+         parameter_set: str = typer.Option(
+             "default", "--parameter-set", help="The values trials run with: 'default' (the calibrated set of the "
+             "liver model, the trials' default), 'none' (the agent's own values), a set id or a YAML file."),
          json_out: bool = JsonOpt) -> None:
     """An agent's parameters with their sources, and the hooks / processes it acts through."""
+    from ..calibration.parameter_set import (ParameterSetError, apply_to_described, load_parameter_set,
+                                             resolve_parameter_set)
     from . import UnknownAgentError, get_agent
 
     try:
@@ -45,12 +50,23 @@ def show(agent_id: str = typer.Argument(..., help="Agent id (see `livermet thera
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
     d = agent.describe()
+    try:
+        path = resolve_parameter_set(parameter_set, "liver")
+        pset = None if path is None else load_parameter_set(path)
+        d["parameter_set"] = None if pset is None else {
+            "id": pset["id"], "version": pset["version"], "applied": apply_to_described(d["parameters"], pset)}
+    except ParameterSetError as exc:
+        console.print(f"[red]error:[/] --parameter-set: {exc}")
+        raise typer.Exit(2) from exc
     if json_out:
         emit_json(d)
         return
     console.print(f"[bold]{d['name']}[/] ({d['id']}, {d['kind']}): {d['description']}")
     console.print(f"doses: {', '.join(d['dose_units'])}; routes: {', '.join(d['routes'])}; "
                   f"covariates: {', '.join(d['covariates']) or 'none'}")
+    if d["parameter_set"] and d["parameter_set"]["applied"]:
+        console.print(f"calibrated by parameter set {d['parameter_set']['id']} v{d['parameter_set']['version']}: "
+                      f"{', '.join(d['parameter_set']['applied'])}")
     t = Table("parameter", "value", "unit", "range", "IIV", "source")
     for p in d["parameters"]:
         iiv = "" if p["variability"] is None else f"{p['variability']['kind']} {p['variability']['sigma']:g}"
