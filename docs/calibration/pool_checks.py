@@ -13,7 +13,7 @@ import json, math, re, sys
 
 import numpy as np
 
-from livermet.calibration.check import _dir, summarise_contrasts
+from livermet.calibration.check import _dir, summarise_contrasts, within_counts
 
 
 def cohort_values(row: dict, replicates: int) -> list[float]:
@@ -62,10 +62,7 @@ for c in first["contrasts"]:
     right = direction == c["published_direction"] or c["published_direction"] == "none"
     contrasts.append({**c, "simulated": sim, "simulated_direction": direction, "right_direction": right})
 
-within = sum(r["within"] for r in rows)
-out = {"targets": len(rows), "within_ci": int(within), "fraction_within_ci": within / len(rows),
-       "within_published_ci": int(sum(r["within"] for r in rows if r["ci_source"] == "published")),
-       "with_published_ci": int(sum(r["ci_source"] == "published" for r in rows)), **summarise_contrasts(contrasts),
+out = {**within_counts(rows), **summarise_contrasts(contrasts),
        "replicates": sum(c["replicates"] for c in checks), "parameter_set": first["parameter_set"],
        "trials": first["trials"], "pooled_from": sys.argv[1:-1], "rows": rows}
 json.dump(out, open(out_path, "w"), indent=1)

@@ -130,15 +130,20 @@ def summarise_contrasts(con: list[dict]) -> dict:
             "significant_contrasts_right_direction": int(sum(c["right_direction"] for c in significant))}
 
 
-def summarise_rows(rows: list[dict], replicates: int) -> dict:
-    """A check's figures over its scored rows: how many lie inside their intervals, the objective and the
-    residual heterogeneity."""
+def within_counts(rows: list[dict]) -> dict:
+    """How many of a check's rows lie inside their intervals, in all and among those with a published CI."""
     within = sum(r["within"] for r in rows)
-    zs = [r["z"] for r in rows if r["z"] is not None]
     return {"targets": len(rows), "within_ci": int(within),
             "fraction_within_ci": within / len(rows) if rows else None,
             "within_published_ci": int(sum(r["within"] for r in rows if r["ci_source"] == "published")),
-            "with_published_ci": int(sum(r["ci_source"] == "published" for r in rows)),
+            "with_published_ci": int(sum(r["ci_source"] == "published" for r in rows))}
+
+
+def summarise_rows(rows: list[dict], replicates: int) -> dict:
+    """A check's figures over its scored rows: how many lie inside their intervals, the objective and the
+    residual heterogeneity."""
+    zs = [r["z"] for r in rows if r["z"] is not None]
+    return {**within_counts(rows),
             # the fit's objective at the published sizes: every row, z with one cohort's sampling error
             "objective": {"gaussian": float(sum(huber(z, None) for z in zs)),
                           "huber": float(sum(huber(z, ROBUST_Z) for z in zs)),
