@@ -391,6 +391,19 @@ def test_contrasts_carry_the_published_p_value_and_significance():
     assert (con["target_t37"]["published_p"], con["target_t37"]["published_significant"]) == ("0.001", True)
     assert con["unpublished_record"]["published_significant"] is None
     assert [p_number(t) for t in ("<0.0001", "P=0.0003", "n.s.", None)] == [0.0001, 0.0003, None, None]
+    assert con["target_t33_pfs"]["cohorts"] == 0  # hand-made rows carry no cohorts
+
+
+def test_contrasts_count_the_cohorts_that_point_the_published_way():
+    """Each simulated cohort's contrast is read from the same cohort's two subgroups (or its HR)."""
+    pfs = _liver_rows("target_t33_pfs", "median", (6.3, 5.1), (4.3, 5.4))  # published: liver longer
+    pfs[0]["simulated_replicates"] = [4.3, 6.9, 5.5, 4.1]
+    pfs[1]["simulated_replicates"] = [5.4, 5.5, 5.5, 5.6]  # liver longer in cohort 2 only; a tie in cohort 3
+    hr = _liver_rows("target_t11", "hr", 1.82, 1.2, [1.59, 2.08])
+    hr[0]["simulated_replicates"] = [1.2, 0.9, 1.5]
+    con = {c["record"]: c for c in contrasts(pfs + hr)}
+    assert (con["target_t33_pfs"]["cohorts"], con["target_t33_pfs"]["cohorts_right_direction"]) == (4, 1)
+    assert (con["target_t11"]["cohorts"], con["target_t11"]["cohorts_right_direction"]) == (3, 2)
 
 
 def test_check_structure_and_cli(toy_trial, tmp_path):

@@ -13,7 +13,7 @@ import json, math, re, sys
 
 import numpy as np
 
-from livermet.calibration.check import _dir, summarise_contrasts, within_counts
+from livermet.calibration.check import _dir, _replicate_directions, summarise_contrasts, within_counts
 
 
 def cohort_values(row: dict, replicates: int) -> list[float]:
@@ -48,19 +48,27 @@ for i, r in enumerate(first["rows"]):
                  "simulated_replicates": values, "within": sim is not None and lo <= sim <= hi})
 
 by_endpoint = {(r["record"], r["endpoint"]): r for r in rows}
+# cohort by cohort only where every check kept its cohorts in order (cohort_values sorts reconstructed ones)
+aligned = all("simulated_replicates" in r for c in checks for r in c["rows"])
 contrasts = []
 for c in first["contrasts"]:
     mine = [r for r in rows if r["record"] == c["record"]]
     if (c["record"], c["quantity"]) in by_endpoint:  # a hazard ratio, liver vs no liver
-        sim = by_endpoint[(c["record"], c["quantity"])]["simulated"]
+        row = by_endpoint[(c["record"], c["quantity"])]
+        sim = row["simulated"]
         direction = _dir(math.log(sim))
+        per_cohort = [math.log(v) for v in row["simulated_replicates"]]
     else:  # medians, liver minus no liver
         e = next(r for r in mine if r["kind"] == "median" and "(experimental" in r["endpoint"])
         k = next(r for r in mine if r["kind"] == "median" and "(control" in r["endpoint"])
         sim = e["simulated"] - k["simulated"]
         direction = _dir(sim)
+        pairs = len(e["simulated_replicates"]) == len(k["simulated_replicates"])
+        per_cohort = [a - b for a, b in zip(e["simulated_replicates"], k["simulated_replicates"])] if pairs else []
     right = direction == c["published_direction"] or c["published_direction"] == "none"
-    contrasts.append({**c, "simulated": sim, "simulated_direction": direction, "right_direction": right})
+    by_cohort = _replicate_directions(c["published_direction"], per_cohort) if aligned else {}
+    contrasts.append({**{k_: v for k_, v in c.items() if k_ not in ("cohorts", "cohorts_right_direction")},
+                      "simulated": sim, "simulated_direction": direction, "right_direction": right, **by_cohort})
 
 out = {**within_counts(rows), **summarise_contrasts(contrasts),
        "replicates": sum(c["replicates"] for c in checks), "parameter_set": first["parameter_set"],

@@ -85,6 +85,7 @@ def contrasts(rows: list[dict]) -> list[dict]:
                         "published": pub, "simulated": sim, "published_direction": _dir(np.log(pub)),
                         "simulated_direction": _dir(np.log(sim)),
                         "right_direction": _dir(np.log(pub)) == _dir(np.log(sim)) or _dir(np.log(pub)) == "none",
+                        **_replicate_directions(_dir(np.log(pub)), [np.log(h) for h in _replicates(r)]),
                         **_significance(rec, r)})
         med = {r.get("role"): r for r in rs if r.get("kind") == "median"}
         if {"experimental", "control"} <= set(med) and LIVER in str(med["experimental"].get("experimental")) \
@@ -97,8 +98,23 @@ def contrasts(rows: list[dict]) -> list[dict]:
             out.append({"record": rec, "target_id": e["id"], "quantity": f"{e['endpoint'].split(',')[0]}, liver "
                         "minus no liver (months)", "published": float(e["observed"]) - float(c["observed"]),
                         "simulated": float(e["simulated"]) - float(c["simulated"]), "published_direction": pd_,
-                        "simulated_direction": sd_, "right_direction": pd_ == sd_, **_significance(rec, e)})
+                        "simulated_direction": sd_, "right_direction": pd_ == sd_,
+                        **_replicate_directions(pd_, [a - b for a, b in zip(_replicates(e), _replicates(c))]
+                                                if len(_replicates(e)) == len(_replicates(c)) else []),
+                        **_significance(rec, e)})
     return out
+
+
+def _replicates(row: dict) -> list[float]:
+    """The row's figure in each simulated cohort (a check's rows carry them; hand-made rows may not)."""
+    return [float(x) for x in row.get("simulated_replicates") or [] if x is not None]
+
+
+def _replicate_directions(published: str, per_cohort: list[float]) -> dict:
+    """In how many of the simulated cohorts the contrast points the published way: a contrast that is wrong
+    in every cohort is the model's, one that is wrong in some is within the check's sampling noise."""
+    right = sum(_dir(x) == published or published == "none" for x in per_cohort)
+    return {"cohorts": len(per_cohort), "cohorts_right_direction": int(right)}
 
 
 def _dir(x: float) -> str:

@@ -181,6 +181,12 @@ def check_command(
                        f(r["post_nadir_growth_per_month"]),
                        f"{nadir_reference_label(r, f)} ({r['reference_treatment']})")
         Console().print(nd)
+    c = Table("id", "liver vs no liver", "published", "published P", "simulated", "right direction",
+              "cohorts the published way")
+    for x in res["contrasts"]:
+        c.add_row(x["target_id"], x["quantity"], f(x["published"]), x.get("published_p") or "-", f(x["simulated"]),
+                  "yes" if x["right_direction"] else "no", f"{x['cohorts_right_direction']} of {x['cohorts']}")
+    Console().print(c)
     console.print(f"{res['within_ci']} of {res['targets']} within CI ({100 * (res['fraction_within_ci'] or 0):.0f}%); "
                   f"liver vs no-liver contrasts in the right direction: {res['contrasts_right_direction']} of "
                   f"{len(res['contrasts'])} ({res['significant_contrasts_right_direction']} of the "

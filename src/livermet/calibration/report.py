@@ -138,10 +138,12 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                              _f(r["z"], 2), "yes" if r["within"] else "no"] for r in rows]))
         body += ["<h3>Liver vs no-liver contrasts</h3>",
                  _table(["target", "quantity", "published", "published P", "significant", "simulated",
-                         "right direction"],
+                         "right direction", "cohorts the published way"],
                         [[c["target_id"], c["quantity"], _f(c["published"]), c.get("published_p") or "-",
                           {True: "yes", False: "no"}.get(c.get("published_significant"), "not reported"),
-                          _f(c["simulated"]), "yes" if c["right_direction"] else "no"] for c in check["contrasts"]])]
+                          _f(c["simulated"]), "yes" if c["right_direction"] else "no",
+                          f"{c['cohorts_right_direction']} of {c['cohorts']}" if "cohorts" in c else "-"]
+                         for c in check["contrasts"]])]
         if check.get("tumour_dynamics"):
             body += ["<h3>Tumour dynamics read by the OS link</h3>",
                      "<p class='note'>Median Stein growth rate kg, shrinkage rate ks and time to growth per arm "
