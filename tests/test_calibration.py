@@ -525,6 +525,20 @@ def test_leave_one_trial_out_both_ways(toy_trial, tmp_path):
         assert f["fitted"] == best_other["values"]
 
 
+def test_a_held_out_median_not_reached_counts_as_outside():
+    """As in `calibrate check`: a held-out row whose simulated median was not reached has no figure to be inside
+    its interval, so it counts as a target outside it rather than dropping out of the count."""
+    from livermet.calibration.fit import _heldout_rows
+    from livermet.calibration.objective import NOT_REACHED_Z
+
+    base = {"target_id": "T08", "quantity": "median OS", "published": 15.9, "interval": [13.2, float("inf")],
+            "ci_source": "published"}
+    rows = _heldout_rows([{**base, "simulated": None, "z": NOT_REACHED_Z, "within": None},
+                          {**base, "simulated": 16.9, "z": 0.4, "within": True},
+                          {**base, "ci_source": "none", "interval": None, "simulated": 3.0, "within": None}])
+    assert [r["within"] for r in rows] == [False, True]  # the row without an interval is not a target
+
+
 def test_trial_scoring_on_a_dask_cluster_equals_in_process(toy_trial):
     from distributed import Client, LocalCluster
 

@@ -497,8 +497,10 @@ def _fold_spec(spec: CalibrationSpec, held_out: str, max_evaluations: int | None
 
 
 def _heldout_rows(rows: list[dict]) -> list[dict]:
-    """A held-out trial's rows that have an interval to be inside or not."""
-    return [{k: r.get(k) for k in ("target_id", "quantity", "published", "interval", "simulated", "z", "within")}
+    """A held-out trial's rows that have an interval to be inside or not. A simulated median that was not
+    reached (no figure; scored NOT_REACHED_Z) counts as outside, as in `calibrate check`."""
+    keys = ("target_id", "quantity", "published", "interval", "simulated", "z")
+    return [{**{k: r.get(k) for k in keys}, "within": bool(r.get("within"))}
             for r in rows if r.get("ci_source") != "none"]
 
 
