@@ -139,6 +139,20 @@ def test_shipped_default_spec_is_valid():
         assert len(proto.arms) == 1 and proto.population.prevalence == {"liver": 0.5}
 
 
+def test_shipped_sobol_follow_up_is_valid_and_keeps_the_screening_ranges():
+    """The Sobol study is a follow-up of the screening: a subset of its parameters over the same ranges and
+    the same scenarios, so the two sets of indices describe the same model space."""
+    from livermet.analysis.sensitivity import prepare
+
+    screening, sobol = load_spec(DEFAULT_SPEC), load_spec("liver_mechanisms_sobol")
+    prepare(sobol)  # names and ranges against the model; raises SpecError otherwise
+    assert sobol.method == "sobol" and 4 <= len(sobol.parameters) < len(screening.parameters)
+    ranges = {p.name: (p.range, p.scale) for p in screening.parameters}
+    assert all(ranges[p.name] == (p.range, p.scale) for p in sobol.parameters)
+    assert [s.model_dump() for s in sobol.scenarios] == [s.model_dump() for s in screening.scenarios]
+    assert (sobol.patients, sobol.seed) == (screening.patients, screening.seed)
+
+
 # ------------------------------------------------------------------------- toy model (trial layer)
 TOY_PROTOCOL = {
     "id": "toy_sens", "title": "toy sensitivity cohort", "design": "single_arm_cohort",
