@@ -404,6 +404,10 @@ def test_contrasts_count_the_cohorts_that_point_the_published_way():
     con = {c["record"]: c for c in contrasts(pfs + hr)}
     assert (con["target_t33_pfs"]["cohorts"], con["target_t33_pfs"]["cohorts_right_direction"]) == (4, 1)
     assert (con["target_t11"]["cohorts"], con["target_t11"]["cohorts_right_direction"]) == (3, 2)
+    pfs[0]["simulated_replicates"] = [None, 6.9, 5.5, 4.1]  # a median not reached in a cohort: that cohort drops out
+    pfs[1]["simulated_replicates"] = [5.4, 5.5, None, 5.6]
+    con = {c["record"]: c for c in contrasts(pfs)}
+    assert (con["target_t33_pfs"]["cohorts"], con["target_t33_pfs"]["cohorts_right_direction"]) == (2, 1)
 
 
 def test_check_structure_and_cli(toy_trial, tmp_path):

@@ -13,7 +13,8 @@ import json, math, re, sys
 
 import numpy as np
 
-from livermet.calibration.check import _dir, _replicate_directions, summarise_contrasts, within_counts
+from livermet.calibration.check import (_dir, _paired_replicates, _replicate_directions, _replicates,
+                                        summarise_contrasts, within_counts)
 
 
 def cohort_values(row: dict, replicates: int) -> list[float]:
@@ -37,19 +38,21 @@ assert all([key(r) for r in c["rows"]] == [key(r) for r in first["rows"]] for c 
 if all("seed" in c for c in checks):  # checks written before session 42 do not say their seed
     starts = [first["seed"] + sum(c["replicates"] for c in checks[:i]) for i in range(len(checks))]
     assert [c["seed"] for c in checks] == starts, "the checks' cohorts are not consecutive"
+# cohort by cohort only where every check kept its cohorts in order (cohort_values sorts reconstructed ones)
+aligned = all("simulated_replicates" in r for c in checks for r in c["rows"])
 rows = []
 for i, r in enumerate(first["rows"]):
     values = [v for c in checks for v in cohort_values(c["rows"][i], c["replicates"])]
+    # each cohort's figure in cohort order, None where a median was not reached, as a check writes them
+    per_cohort = [v for c in checks for v in c["rows"][i]["simulated_replicates"]] if aligned else values
     sim = float(np.median(values)) if values else None
     lo, hi = r["ci"][0], math.inf if r["ci"][1] is None else r["ci"][1]
     rows.append({**{k: r[k] for k in ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source")},
                  "simulated": sim,
                  "simulated_ci": [float(np.percentile(values, q)) for q in (2.5, 97.5)] if values else [None, None],
-                 "simulated_replicates": values, "within": sim is not None and lo <= sim <= hi})
+                 "simulated_replicates": per_cohort, "within": sim is not None and lo <= sim <= hi})
 
 by_endpoint = {(r["record"], r["endpoint"]): r for r in rows}
-# cohort by cohort only where every check kept its cohorts in order (cohort_values sorts reconstructed ones)
-aligned = all("simulated_replicates" in r for c in checks for r in c["rows"])
 contrasts = []
 for c in first["contrasts"]:
     mine = [r for r in rows if r["record"] == c["record"]]
@@ -57,14 +60,13 @@ for c in first["contrasts"]:
         row = by_endpoint[(c["record"], c["quantity"])]
         sim = row["simulated"]
         direction = _dir(math.log(sim))
-        per_cohort = [math.log(v) for v in row["simulated_replicates"]]
+        per_cohort = [math.log(v) for v in _replicates(row)]
     else:  # medians, liver minus no liver
         e = next(r for r in mine if r["kind"] == "median" and "(experimental" in r["endpoint"])
         k = next(r for r in mine if r["kind"] == "median" and "(control" in r["endpoint"])
         sim = e["simulated"] - k["simulated"]
         direction = _dir(sim)
-        pairs = len(e["simulated_replicates"]) == len(k["simulated_replicates"])
-        per_cohort = [a - b for a, b in zip(e["simulated_replicates"], k["simulated_replicates"])] if pairs else []
+        per_cohort = [a - b for a, b in _paired_replicates(e, k)]
     right = direction == c["published_direction"] or c["published_direction"] == "none"
     by_cohort = _replicate_directions(c["published_direction"], per_cohort) if aligned else {}
     contrasts.append({**{k_: v for k_, v in c.items() if k_ not in ("cohorts", "cohorts_right_direction")},

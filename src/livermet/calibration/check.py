@@ -99,8 +99,7 @@ def contrasts(rows: list[dict]) -> list[dict]:
                         "minus no liver (months)", "published": float(e["observed"]) - float(c["observed"]),
                         "simulated": float(e["simulated"]) - float(c["simulated"]), "published_direction": pd_,
                         "simulated_direction": sd_, "right_direction": pd_ == sd_,
-                        **_replicate_directions(pd_, [a - b for a, b in zip(_replicates(e), _replicates(c))]
-                                                if len(_replicates(e)) == len(_replicates(c)) else []),
+                        **_replicate_directions(pd_, [a - b for a, b in _paired_replicates(e, c)]),
                         **_significance(rec, e)})
     return out
 
@@ -108,6 +107,14 @@ def contrasts(rows: list[dict]) -> list[dict]:
 def _replicates(row: dict) -> list[float]:
     """The row's figure in each simulated cohort (a check's rows carry them; hand-made rows may not)."""
     return [float(x) for x in row.get("simulated_replicates") or [] if x is not None]
+
+
+def _paired_replicates(e: dict, c: dict) -> list[tuple[float, float]]:
+    """Two subgroups' figures cohort by cohort, where both have one (a median may not be reached in a cohort)."""
+    a, b = e.get("simulated_replicates") or [], c.get("simulated_replicates") or []
+    if len(a) != len(b):
+        return []
+    return [(float(x), float(y)) for x, y in zip(a, b) if x is not None and y is not None]
 
 
 def _replicate_directions(published: str, per_cohort: list[float]) -> dict:
