@@ -472,12 +472,11 @@ def leave_one_trial_out(spec: CalibrationSpec, out: str | Path, trials: list[str
             pred = _trial_records(ev, spec.robust_z)[t]
             cache.put(t, res.best, pred)
         rows = _heldout_rows(pred["rows"])
-        scored = [r for r in rows if r["within"] is not None]
         folds.append({"trial": t, "fitted": res.best, "train_nll": res.best_nll, "heldout_nll": pred["nll"],
-                      "rows": rows, "within": sum(bool(r["within"]) for r in scored), "targets": len(scored),
+                      "rows": rows, "within": sum(r["within"] for r in rows), "targets": len(rows),
                       "trials_simulated": len(cache.cache) - cached_before,
-                      "within_fitted": sum(bool(r["within"]) for r in _heldout_rows(
-                          [r for r in full_rows if r["trial_id"] == t]) if r["within"] is not None)})
+                      "within_fitted": sum(r["within"] for r in _heldout_rows(
+                          [r for r in full_rows if r["trial_id"] == t]))})
     n = sum(f["targets"] for f in folds)
     return {"spec": spec.id, "folds": folds, "targets": n, "within": sum(f["within"] for f in folds),
             "fraction_within": (sum(f["within"] for f in folds) / n) if n else None,
@@ -527,11 +526,10 @@ def crossval_from_run(run_dir: str | Path) -> dict:
     for t in trials:
         best = min(evals, key=lambda e: sum(v["nll"] for k, v in e["trials"].items() if k != t))
         rows = _heldout_rows([r for r in best["rows"] if r["trial_id"] == t])
-        scored = [r for r in rows if r["within"] is not None]
         folds.append({"trial": t, "fitted": best["values"],
                       "train_nll": sum(v["nll"] for k, v in best["trials"].items() if k != t),
                       "heldout_nll": best["trials"][t]["nll"], "rows": rows,
-                      "within": sum(bool(r["within"]) for r in scored), "targets": len(scored)})
+                      "within": sum(r["within"] for r in rows), "targets": len(rows)})
     n = sum(f["targets"] for f in folds)
     return {"spec": json.loads((Path(run_dir) / "calibration.json").read_text()).get("spec_id"),
             "method": "selection among the evaluated points of one fit (no refit)", "folds": folds, "targets": n,
