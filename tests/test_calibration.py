@@ -804,3 +804,54 @@ def test_a_parameter_set_file_given_relative_to_the_caller_reaches_workers_as_an
     assert TrialContext({}, "toy", 1, parameter_set="probe.yaml").parameter_set == str(tmp_path / "probe.yaml")
     for name in ("default", "none", "liver", None, "missing.yaml"):  # ids and names that are not files stay
         assert TrialContext({}, "toy", 1, parameter_set=name).parameter_set == name
+
+
+# ---------------------------------------------------------------- independent validation set
+
+
+def test_validation_figures_are_never_calibration_targets():
+    """The validation set is held out: its records are not targets (no target id, not in targets.yaml), the
+    library cites them only under `validation:`, and what calibration reads (`published_for`) never has them."""
+    from livermet.calibration.targets import validation_trials
+    from livermet.trial.library import clinical_records, library_files, published_for, validation_records
+    from livermet.trial.protocol import load_protocol
+
+    held_out = validation_records()
+    assert held_out and not set(held_out) & set(clinical_records())
+    assert all(r["target_id"] is None and r["evidence"] for r in held_out.values())
+    cited = set()
+    for tid, path in library_files().items():
+        proto = load_protocol(path)
+        assert not {r["record"] for r in published_for(proto)} & set(held_out), tid
+        cited |= {r["record"] for r in published_for(proto, validation=True)}
+    assert cited == set(held_out)  # every held-out figure is simulated by some trial
+    assert set(validation_trials()) == {"keynote189", "checkmate017_057", "oak"}
+    assert not set(held_out) & {t["record"] for t in targets_summary()["targets"]}
+
+
+def test_validate_scores_only_the_held_out_figures(toy_trial, tmp_path):
+    data = yaml.safe_load(Path(toy_trial).read_text())
+    data["validation"] = [{"record": "validation_keynote189_liver_pfs", "subgroup": "liver_metastasis=yes"}]
+    Path(toy_trial).write_text(yaml.safe_dump(data))
+    val = run_check(None, trials=[toy_trial], replicates=1, patients=60, model_name="toy", validation=True)
+    chk = run_check(None, trials=[toy_trial], replicates=1, patients=60, model_name="toy")
+    assert val["figures"] == "validation" and chk["figures"] == "targets"
+    assert {r["record"] for r in val["rows"]} == {"validation_keynote189_liver_pfs"}
+    assert {r["record"] for r in chk["rows"]} == {"target_t23"}
+    assert val["targets"] == len(val["rows"]) == 3  # two medians and the HR, in the liver subgroup
+    for r in val["rows"]:
+        assert r["id"] == "validation_keynote189_liver_pfs" and r["ci_source"] == "published"
+        assert r["within"] == (r["ci"][0] <= r["simulated"] <= r["ci"][1])
+    out = tmp_path / "validation.json"
+    cli = CliRunner().invoke(app, ["calibrate", "validate", "--model", "toy", "--parameter-set", "none", "--trials",
+                                   toy_trial, "--replicates", "1", "--patients", "60", "--out", str(out), "--json"])
+    assert cli.exit_code == 0, cli.output
+    assert json.loads(out.read_text())["rows"] == val["rows"]  # the same seed gives the same cohorts
+    checked = tmp_path / "check.json"
+    checked.write_text(json.dumps(chk))
+    rep = CliRunner().invoke(app, ["calibrate", "report", "--check", str(checked), "--validation", str(out),
+                                   "--parameter-set", "none", "--model", "toy", "--out", str(tmp_path / "r.html")])
+    assert rep.exit_code == 0, rep.output
+    page = (tmp_path / "r.html").read_text()
+    assert "Independent validation" in page and "validation_keynote189_liver_pfs" in page
+    assert f"<b>{val['within_ci']} of 3</b> held-out published figures" in page

@@ -124,6 +124,11 @@ def test_other_errors_name_fields(tmp_path):
     assert "crossover.from_arm" in msg
     _, msg = problems_of(tmp_path, {**GOOD, "published": [{"record": "target_t23", "subgroup": "bogus=yes"}]})
     assert "published[0]" in msg
+    _, msg = problems_of(tmp_path, {**GOOD, "validation": [{"record": "validation_x", "subgroup": "bogus=yes"}]})
+    assert "validation[0]" in msg
+    both = [{"record": "target_t23"}]
+    _, msg = problems_of(tmp_path, {**GOOD, "published": both, "validation": both})
+    assert "target_t23 also listed under published" in msg
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path):

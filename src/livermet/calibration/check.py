@@ -15,6 +15,10 @@ carries the publication's P value and whether the difference was significant (P 
 ratio whose CI excludes 1): a difference the publication could not tell from chance has a direction
 the model is not expected to reproduce, and the summary counts those contrasts apart.
 
+`calibrate validate` runs the same simulation and scoring on the independent validation set instead: the
+figures the library trials cite under `validation:` (knowledge/data/clinical/validation.yaml), which no
+calibration reads (`run_check(..., validation=True)`; `figures` says which set a result holds).
+
 Tumour dynamics (`tumour_dynamics`, not scored): per arm of the first cohort, the median Stein
 growth and shrinkage rates and time to growth that the OS link reads, beside the published typical
 values for the same treatment where one exists (analysis/tumour_dynamics.py); and (`nadir_dynamics`)
@@ -27,13 +31,13 @@ import numpy as np
 
 from ..analysis.trial_summary import json_interval
 from ..knowledge import load_knowledge_base
-from ..trial.library import resolve
+from ..trial.library import published_for, resolve
 from ..trial.protocol import load_protocol
 from ..trial.runner import precompile
 from .evaluate import fallback_n, score_trial
 from .heterogeneity import residual_heterogeneity
 from .objective import Scored, huber, p_number, score
-from .targets import mapped_trials
+from .targets import mapped_trials, validation_trials
 
 ROBUST_Z = 2.0  # the Huber threshold of the library's calibration specs, for the summary objective
 LIVER = "liver_metastasis=yes"
@@ -130,15 +134,18 @@ def _dir(x: float) -> str:
 
 def run_check(parameter_set: str | None = "default", *, trials: list[str] | None = None, replicates: int = 3,
               patients: int | None = None, seed: int = 1, model_name: str = "liver", scheduler=None,
-              progress=None) -> dict:
-    trials = trials or mapped_trials(exclude=("keynote189_natural_history",))
+              progress=None, validation: bool = False) -> dict:
+    """The check of the calibration targets, or with `validation` of the held-out validation figures
+    (the trials' `validation:` records, which no calibration reads)."""
+    if not trials:
+        trials = validation_trials() if validation else mapped_trials(exclude=("keynote189_natural_history",))
     client = None
     if isinstance(scheduler, str):  # one client for all trials: batches sized to its workers, kernels compiled first
         from distributed import Client
 
         scheduler = client = Client(scheduler)
     try:
-        return _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress)
+        return _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress, validation)
     finally:
         if client is not None:
             client.close()
@@ -175,7 +182,7 @@ def summarise_rows(rows: list[dict], replicates: int) -> dict:
             "heterogeneity": residual_heterogeneity(rows, replicates)}
 
 
-def _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress) -> dict:
+def _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress, validation) -> dict:
     rows: list[dict] = []
     dynamics: list[dict] = []
     nadir: list[dict] = []
@@ -186,8 +193,9 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
     for i, t in enumerate(trials):
         protocol = load_protocol(resolve(t))
         n = int(patients or protocol.sample_size)
+        figures = published_for(protocol, validation=True) if validation else None  # None: the targets
         reps = [score_trial(t, {}, n, seed + r, model_name=model_name, parameter_set=parameter_set,
-                            scheduler=scheduler) for r in range(replicates)]
+                            scheduler=scheduler, published=figures) for r in range(replicates)]
         failures += sum(x.failures for x in reps)
         dynamics += [{"trial_id": t, **d} for d in reps[0].dynamics]  # first cohort: a diagnostic, not scored
         nadir += [{"trial_id": t, **d} for d in reps[0].nadir]
@@ -196,7 +204,7 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
             s = _combine([x.scored[j] for x in reps], fallback_n(protocol, reps[0].scored[j].row))
             if s.ci_source == "none" or s.row.get("kind") is None:
                 continue
-            rows.append({"id": s.row["target_id"], "record": s.row["record"], "trial_id": t,
+            rows.append({"id": s.row["target_id"] or s.row["record"], "record": s.row["record"], "trial_id": t,
                          "endpoint": s.row["quantity"], "kind": s.row["kind"], "role": s.row.get("role"),
                          "experimental": s.row.get("experimental"), "control": s.row.get("control"),
                          "observed": s.row["published"], "ci": json_interval(list(s.interval) if s.interval else None),
@@ -209,7 +217,7 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
     public = ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source", "simulated",
               "simulated_ci", "simulated_replicates", "z", "within")
     return {**summarise_rows(rows, replicates), **summarise_contrasts(con),
-            "replicates": replicates, "seed": seed, "patients_simulated": simulated, "solver_failures": failures,
+            "figures": "validation" if validation else "targets", "replicates": replicates, "seed": seed, "patients_simulated": simulated, "solver_failures": failures,
             "parameter_set": parameter_set, "trials": trials,
             "rows": [{k: r[k] for k in public} for r in rows], "tumour_dynamics": dynamics,
             "nadir_dynamics": nadir}

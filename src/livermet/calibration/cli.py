@@ -1,4 +1,4 @@
-"""`livermet calibrate targets|run|check|crossval|profile|report`."""
+"""`livermet calibrate targets|run|check|validate|crossval|profile|report`."""
 
 from __future__ import annotations
 
@@ -117,19 +117,41 @@ def run_command(
         console.print(f"  {k} = {v:g}  (range within 1.92 of the best: {summary['fitted_ranges'][k]})")
 
 
+PARAMETER_SET = typer.Option("default", "--parameter-set", help="'default', 'none', an id or a YAML file.")
+REPLICATES = typer.Option(3, "--replicates", min=1, help="Virtual cohorts per trial.")
+PATIENTS = typer.Option(None, "--patients", min=10, help="Patients per cohort (default: the trial's size).")
+SEED = typer.Option(1, "--seed")
+MODEL = typer.Option("liver", "--model")
+SCHEDULER = typer.Option(None, "--scheduler", help="Dask scheduler address; default in-process.")
+CHECK_OUT = typer.Option(None, "--out", help="Also write the JSON here (input of `calibrate report`).")
+
+
 @calibrate_app.command("check")
 def check_command(
-    parameter_set: str = typer.Option("default", "--parameter-set", help="'default', 'none', an id or a YAML file."),
+    parameter_set: str = PARAMETER_SET,
     trials: str = typer.Option(None, "--trials", help="Comma-separated library trials (default: every mapped one)."),
-    replicates: int = typer.Option(3, "--replicates", min=1, help="Virtual cohorts per trial."),
-    patients: int = typer.Option(None, "--patients", min=10, help="Patients per cohort (default: the trial's size)."),
-    seed: int = typer.Option(1, "--seed"),
-    model: str = typer.Option("liver", "--model"),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address; default in-process."),
-    out: Path = typer.Option(None, "--out", help="Also write the JSON here (input of `calibrate report`)."),
-    json_out: bool = JSON,
+    replicates: int = REPLICATES, patients: int = PATIENTS, seed: int = SEED, model: str = MODEL,
+    scheduler: str = SCHEDULER, out: Path = CHECK_OUT, json_out: bool = JSON,
 ) -> None:
     """Simulate every mapped target with a parameter set and say which fall inside their published 95% CI."""
+    _check_or_validate(False, parameter_set, trials, replicates, patients, seed, model, scheduler, out, json_out)
+
+
+@calibrate_app.command("validate")
+def validate_command(
+    parameter_set: str = PARAMETER_SET,
+    trials: str = typer.Option(None, "--trials", help="Comma-separated library trials (default: every trial with "
+                               "validation figures)."),
+    replicates: int = REPLICATES, patients: int = PATIENTS, seed: int = SEED, model: str = MODEL,
+    scheduler: str = SCHEDULER, out: Path = CHECK_OUT, json_out: bool = JSON,
+) -> None:
+    """Simulate the independent validation set (published figures that no calibration reads,
+    knowledge/data/clinical/validation.yaml) and say which fall inside their published 95% CI."""
+    _check_or_validate(True, parameter_set, trials, replicates, patients, seed, model, scheduler, out, json_out)
+
+
+def _check_or_validate(validation: bool, parameter_set, trials, replicates, patients, seed, model, scheduler, out,
+                       json_out) -> None:
     from .check import run_check
     from .parameter_set import ParameterSetError, load_parameter_set, resolve_parameter_set
 
@@ -140,10 +162,11 @@ def check_command(
     except ParameterSetError as exc:
         _fail(str(exc))
     tl = [t.strip() for t in trials.split(",")] if trials else None
-    bar = _Bar("check", len(tl) if tl else 0)
+    bar = _Bar("validate" if validation else "check", len(tl) if tl else 0)
     try:
         res = run_check(parameter_set, trials=tl, replicates=replicates, patients=patients, seed=seed,
-                        model_name=model, scheduler=scheduler, progress=lambda i, n, t: bar.update(i, n, t))
+                        model_name=model, scheduler=scheduler, progress=lambda i, n, t: bar.update(i, n, t),
+                        validation=validation)
     except (ParameterSetError, FileNotFoundError, ValueError, KeyError) as exc:
         bar.close()
         _fail(str(exc))
@@ -303,12 +326,13 @@ def report_command(
     sensitivity: Path = typer.Option(None, "--sensitivity", help="JSON of `livermet sensitivity`."),
     profile: list[Path] = typer.Option(None, "--profile", help="profile_summary.json of `calibrate profile` "
                                        "(repeat for several parameters)."),
+    validation: Path = typer.Option(None, "--validation", help="JSON of `calibrate validate --out`."),
     out: Path = typer.Option(Path("livermet-output/calibration/report.html"), "--out", "-o"),
     model: str = typer.Option("liver", "--model"),
     json_out: bool = JSON,
 ) -> None:
-    """The calibration report (HTML, offline): predicted vs observed, cross-validation, fitted ranges,
-    one-parameter profiles by trial, sensitivity ranking."""
+    """The calibration report (HTML, offline): predicted vs observed, cross-validation, the independent
+    validation set, fitted ranges, one-parameter profiles by trial, sensitivity ranking."""
     from .parameter_set import ParameterSetError, load_parameter_set, resolve_parameter_set
     from .report import write_report
 
@@ -324,7 +348,8 @@ def report_command(
         pset = load_parameter_set(path) if path else None
     except ParameterSetError as exc:
         _fail(str(exc))
-    html = write_report(out, read(check), pset, read(crossval), read(sensitivity), [read(p) for p in profile or []])
+    html = write_report(out, read(check), pset, read(crossval), read(sensitivity), [read(p) for p in profile or []],
+                        read(validation))
     if json_out:
         emit_json({"report": str(html)})
     else:

@@ -1,6 +1,6 @@
 """The calibration report: one offline HTML file with predicted vs observed for every target,
-liver vs no-liver contrasts, leave-one-trial-out results, fitted values and ranges, one-parameter
-profiles by trial, and the sensitivity ranking."""
+liver vs no-liver contrasts, leave-one-trial-out results, the independent validation set, fitted values
+and ranges, one-parameter profiles by trial, and the sensitivity ranking."""
 
 from __future__ import annotations
 
@@ -109,8 +109,17 @@ def profile_section(prof: dict) -> list[str]:
                     f"informative (changes by {_f(prof['sensitive_change'], 3)} or more)"], rows)]
 
 
+def _rows_table(rows: list[dict], first: str = "target") -> str:
+    """Observed against simulated, a row per figure (z is absent from checks pooled across seeds)."""
+    return _table([first, "trial", "endpoint", "observed", "95% interval", "interval from", "simulated",
+                   "over cohorts", "z", "within"],
+                  [[r["id"], r["trial_id"], r["endpoint"], _f(r["observed"]), _interval_text(r["ci"]), r["ci_source"],
+                    _f(r["simulated"]), f"{_f(r['simulated_ci'][0])}-{_f(r['simulated_ci'][1])}", _f(r.get("z"), 2),
+                    "yes" if r["within"] else "no"] for r in rows])
+
+
 def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: dict | None,
-           profiles: list[dict] | None = None) -> str:
+           profiles: list[dict] | None = None, validation: dict | None = None) -> str:
     body = ["<h1>livermet calibration report</h1>",
             "<p class='warn'>Research use only. Simulated values are shown as simulated; nothing is adjusted "
             "after simulation. Calibration used only shared/calibration/targets.csv.</p>"]
@@ -125,17 +134,12 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                  f"({check.get('significant_contrasts_right_direction', '-')} of the "
                  f"{check.get('significant_contrasts', '-')} significant in their publication). Parameter set: "
                  f"<code>{html.escape(str(check.get('parameter_set')))}</code>; {check['replicates']} virtual "
-                 f"cohort(s) per trial at its sample size; {check['solver_failures']} solver failure(s)."
+                 f"cohort(s) per trial at its sample size; {check.get('solver_failures', '-')} solver failure(s)."
                  + _objective_text(check.get("objective")) + _heterogeneity_text(check.get("heterogeneity"))
                  + "</p>"]
         figs.append(target_forest(rows))
         body.append("__FIG0__")
-        body.append(_table(["target", "trial", "endpoint", "observed", "95% interval", "interval from",
-                            "simulated", "over cohorts", "z", "within"],
-                           [[r["id"], r["trial_id"], r["endpoint"], _f(r["observed"]),
-                             _interval_text(r["ci"]), r["ci_source"],
-                             _f(r["simulated"]), f"{_f(r['simulated_ci'][0])}-{_f(r['simulated_ci'][1])}",
-                             _f(r["z"], 2), "yes" if r["within"] else "no"] for r in rows]))
+        body.append(_rows_table(rows))
         body += ["<h3>Liver vs no-liver contrasts</h3>",
                  _table(["target", "quantity", "published", "published P", "significant", "simulated",
                          "right direction", "cohorts the published way"],
@@ -184,6 +188,16 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
                         [[f["trial"], f"{f['within']} of {f['targets']}", f.get("within_fitted", ""),
                           _f(f["heldout_nll"]), _f(f["train_nll"]),
                           ", ".join(f"{k}={_f(v)}" for k, v in f["fitted"].items())] for f in crossval["folds"]])]
+    if validation:
+        body += ["<h2>Independent validation</h2>",
+                 f"<p><b>{validation['within_ci']} of {validation['targets']}</b> held-out published figures within "
+                 f"their 95% interval. These figures (knowledge/data/clinical/validation.yaml) are not in the "
+                 f"targets file and no calibration reads them. Parameter set: "
+                 f"<code>{html.escape(str(validation.get('parameter_set')))}</code>; {validation['replicates']} "
+                 f"virtual cohort(s) per trial at its sample size.</p>"]
+        figs.append(target_forest(validation["rows"]))
+        body.append(f"__FIG{len(figs) - 1}__")
+        body.append(_rows_table(validation["rows"], "figure"))
     if profiles:
         body += ["<h2>Which trials pull which way</h2>",
                  "<p class='note'>One parameter at a time across a grid, every other value at the parameter set's, "
@@ -236,9 +250,9 @@ def _in_sample(full: dict | None) -> str:
 
 
 def write_report(path: str | Path, check: dict | None, pset: dict | None, crossval: dict | None = None,
-                 sens: dict | None = None, profiles: list[dict] | None = None) -> Path:
+                 sens: dict | None = None, profiles: list[dict] | None = None, validation: dict | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(check, pset, crossval, sens, profiles), encoding="utf-8")
+    path.write_text(render(check, pset, crossval, sens, profiles, validation), encoding="utf-8")
     return path
 

@@ -68,6 +68,11 @@ def mapped_trials(exclude: tuple[str, ...] = ()) -> list[str]:
     return [t for t in seen if t not in exclude]
 
 
+def validation_trials() -> list[str]:
+    """Library trials that simulate at least one figure of the validation set (`validation:` records)."""
+    return [tid for tid, path in library_files().items() if load_protocol(path).validation]
+
+
 def targets_summary() -> dict:
     rows = all_targets()
     ids = sorted({r.target_id for r in rows}, key=lambda x: int(x[1:]))

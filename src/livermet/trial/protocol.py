@@ -325,7 +325,9 @@ class Protocol(_Strict):
     treatment: Treatment = Treatment()
     crossover: Crossover | None = None
     subgroups: list[str] = ["liver_metastasis"]
-    published: list[Published] = []
+    published: list[Published] = []  # calibration targets (knowledge/data/clinical/targets.yaml)
+    # figures never used to calibrate, for independent validation (knowledge/data/clinical/validation.yaml)
+    validation: list[Published] = []
     references: list[str] = []
 
     @model_validator(mode="after")
@@ -346,18 +348,23 @@ class Protocol(_Strict):
         bad = [s for s in self.randomisation.stratify_by if s not in SUBGROUPS]
         if bad:
             raise ValueError(f"randomisation.stratify_by: unknown {', '.join(bad)}; allowed: {', '.join(SUBGROUPS)}")
-        for i, pub in enumerate(self.published):
-            for spec in (pub.subgroup, pub.experimental, pub.control):
-                if spec is None or spec == "all":
-                    continue
-                for part in spec.split("&"):
-                    part = part.strip()
-                    name = part.split("=", 1)[0]
-                    if "=" in part and name not in self.subgroups:
-                        raise ValueError(f"published[{i}]: subgroup {name!r} is not in subgroups "
-                                         f"({', '.join(self.subgroups)})")
-                    if "=" not in part and part not in ids:
-                        raise ValueError(f"published[{i}]: {part!r} is not an arm ({', '.join(ids)})")
+        for field, entries in (("published", self.published), ("validation", self.validation)):
+            for i, pub in enumerate(entries):
+                for spec in (pub.subgroup, pub.experimental, pub.control):
+                    if spec is None or spec == "all":
+                        continue
+                    for part in spec.split("&"):
+                        part = part.strip()
+                        name = part.split("=", 1)[0]
+                        if "=" in part and name not in self.subgroups:
+                            raise ValueError(f"{field}[{i}]: subgroup {name!r} is not in subgroups "
+                                             f"({', '.join(self.subgroups)})")
+                        if "=" not in part and part not in ids:
+                            raise ValueError(f"{field}[{i}]: {part!r} is not an arm ({', '.join(ids)})")
+        overlap = {p.record for p in self.published} & {p.record for p in self.validation}
+        if overlap:
+            raise ValueError(f"validation: {', '.join(sorted(overlap))} also listed under published; a figure is "
+                             "either a calibration target or held out for validation")
         span = self.assessment.horizon_months
         if self.follow_up.data_cutoff_months > span:
             raise ValueError(f"follow_up.data_cutoff_months: {self.follow_up.data_cutoff_months} is beyond "
