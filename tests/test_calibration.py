@@ -666,6 +666,20 @@ def test_report_shows_the_nadir_dynamics_of_a_check():
     assert "Nadir and regrowth" not in render({**check, "nadir_dynamics": []}, None, None, None)
 
 
+def test_report_reads_a_check_pooled_across_seeds():
+    """docs/calibration/pool_checks.py writes rows without z, and no solver-failure count or objective."""
+    from livermet.calibration.report import render
+
+    row = {"id": "T23", "trial_id": "keynote189", "endpoint": "median OS", "kind": "median", "observed": 22.0,
+           "ci": [19.5, 25.2], "ci_source": "published", "simulated": 16.1, "simulated_ci": [14.9, 17.0],
+           "simulated_replicates": [16.1] * 30, "within": False}
+    pooled = {"targets": 1, "within_ci": 0, "fraction_within_ci": 0.0, "with_published_ci": 1,
+              "within_published_ci": 0, "contrasts_right_direction": 0, "significant_contrasts": 0,
+              "significant_contrasts_right_direction": 0, "replicates": 30, "rows": [row], "contrasts": []}
+    page = render(pooled, None, None, None)
+    assert "<b>0 of 1</b>" in page and "16.1" in page and "30 virtual cohort(s)" in page
+
+
 def test_report_lists_held_parameters_of_a_parameter_set_as_not_searched():
     # one-evaluation specs hold most values at an earlier fit's (the spec's `fixed`); those entries carry no
     # searched or fitted range, and the report must still render them
