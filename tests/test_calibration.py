@@ -410,6 +410,13 @@ def test_contrasts_count_the_cohorts_that_point_the_published_way():
     assert (con["target_t33_pfs"]["cohorts"], con["target_t33_pfs"]["cohorts_right_direction"]) == (2, 1)
 
 
+def test_a_published_difference_of_zero_sets_no_direction():
+    """Equal published medians (or an HR of 1) leave any simulated direction right, medians as HRs."""
+    even = _liver_rows("m", "median", (5.0, 5.0), (4.3, 5.4)) + _liver_rows("h", "hr", 1.0, 1.4, [0.8, 1.25])
+    for c in contrasts(even):
+        assert c["published_direction"] == "none" and c["simulated_direction"] != "none" and c["right_direction"]
+
+
 def test_check_structure_and_cli(toy_trial, tmp_path):
     res = run_check(None, trials=[toy_trial], replicates=2, patients=40, model_name="toy")
     assert set(res) >= {"targets", "within_ci", "fraction_within_ci", "rows", "contrasts", "replicates", "seed"}

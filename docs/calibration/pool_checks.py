@@ -13,7 +13,7 @@ import json, math, re, sys
 
 import numpy as np
 
-from livermet.calibration.check import (_dir, _paired_replicates, _replicate_directions, _replicates,
+from livermet.calibration.check import (_dir, _paired_replicates, _replicate_directions, _replicates, _same_way,
                                         summarise_contrasts, within_counts)
 
 
@@ -70,7 +70,7 @@ for c in first["contrasts"]:
         sim = e["simulated"] - k["simulated"]
         direction = _dir(sim)
         per_cohort = [a - b for a, b in _paired_replicates(e, k)]
-    right = direction == c["published_direction"] or c["published_direction"] == "none"
+    right = _same_way(c["published_direction"], direction)
     by_cohort = _replicate_directions(c["published_direction"], per_cohort) if aligned else {}
     contrasts.append({**{k_: v for k_, v in c.items() if k_ not in ("cohorts", "cohorts_right_direction")},
                       "simulated": sim, "simulated_direction": direction, "right_direction": right, **by_cohort})

@@ -90,7 +90,7 @@ def contrasts(rows: list[dict]) -> list[dict]:
             out.append({"record": rec, "target_id": r["id"], "quantity": r["endpoint"],
                         "published": pub, "simulated": sim, "published_direction": _dir(np.log(pub)),
                         "simulated_direction": _dir(np.log(sim)),
-                        "right_direction": _dir(np.log(pub)) == _dir(np.log(sim)) or _dir(np.log(pub)) == "none",
+                        "right_direction": _same_way(_dir(np.log(pub)), _dir(np.log(sim))),
                         **_replicate_directions(_dir(np.log(pub)), [np.log(h) for h in _replicates(r)]),
                         **_significance(rec, r)})
         med = {r.get("role"): r for r in rs if r.get("kind") == "median"}
@@ -104,7 +104,7 @@ def contrasts(rows: list[dict]) -> list[dict]:
             out.append({"record": rec, "target_id": e["id"], "quantity": f"{e['endpoint'].split(',')[0]}, liver "
                         "minus no liver (months)", "published": float(e["observed"]) - float(c["observed"]),
                         "simulated": float(e["simulated"]) - float(c["simulated"]), "published_direction": pd_,
-                        "simulated_direction": sd_, "right_direction": pd_ == sd_,
+                        "simulated_direction": sd_, "right_direction": _same_way(pd_, sd_),
                         **_replicate_directions(pd_, [a - b for a, b in _paired_replicates(e, c)]),
                         **_significance(rec, e)})
     return out
@@ -126,8 +126,13 @@ def _paired_replicates(e: dict, c: dict) -> list[tuple[float, float]]:
 def _replicate_directions(published: str, per_cohort: list[float]) -> dict:
     """In how many of the simulated cohorts the contrast points the published way: a contrast that is wrong
     in every cohort is the model's, one that is wrong in some is within the check's sampling noise."""
-    right = sum(_dir(x) == published or published == "none" for x in per_cohort)
+    right = sum(_same_way(published, _dir(x)) for x in per_cohort)
     return {"cohorts": len(per_cohort), "cohorts_right_direction": int(right)}
+
+
+def _same_way(published: str, simulated: str) -> bool:
+    """A simulated contrast points the published way; a published difference of zero sets no way."""
+    return simulated == published or published == "none"
 
 
 def _dir(x: float) -> str:
