@@ -118,8 +118,8 @@ def run_command(
 
 
 PARAMETER_SET = typer.Option("default", "--parameter-set", help="'default', 'none', an id or a YAML file.")
-REPLICATES = typer.Option(9, "--replicates", min=1, help="Virtual cohorts per trial (3 is a third of the time, "
-                          "with about twice the Monte Carlo scatter of the count inside).")
+REPLICATES = typer.Option(9, "--replicates", min=1, help="Virtual cohorts per trial (3 takes a third of the time "
+                          "but counts a few figures fewer inside than the model's own values would).")
 PATIENTS = typer.Option(None, "--patients", min=10, help="Patients per cohort (default: the trial's size).")
 SEED = typer.Option(1, "--seed")
 MODEL = typer.Option("liver", "--model")
