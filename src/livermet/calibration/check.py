@@ -5,7 +5,7 @@ trial copies it) as `replicates` independent virtual cohorts (seeds seed, seed +
 simulated figure is the median over the cohorts and its interval the 2.5-97.5 percentiles over them
 (with few cohorts, simply their range), so it shows what a trial of that size could have reported.
 The default is 9 cohorts: 3-cohort checks counted 3.6 rows fewer inside, on average, than 39 cohorts pooled
-(a noisy median pushes more near-edge figures out than in), 9-cohort checks 0.7 (docs/calibration.md, session 45).
+(a noisy median pushes more near-edge figures out than in), 9-cohort checks 0.75 (docs/calibration.md, session 45).
 A target is within when that figure lies inside the published 95% CI; a hazard ratio published without
 a CI but with an exact P value gets the interval that P implies (`ci_source: derived from P`), and other
 figures without a CI the interval implied by their group's size (`derived from n`; for a subgroup of a
