@@ -224,7 +224,8 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
     public = ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source", "simulated",
               "simulated_ci", "simulated_replicates", "z", "within")
     return {**summarise_rows(rows, replicates), **summarise_contrasts(con),
-            "figures": "validation" if validation else "targets", "replicates": replicates, "seed": seed, "patients_simulated": simulated, "solver_failures": failures,
+            "figures": "validation" if validation else "targets", "replicates": replicates, "seed": seed,
+            "patients_simulated": simulated, "solver_failures": failures,
             "parameter_set": parameter_set, "trials": trials,
             "rows": [{k: r[k] for k in public} for r in rows], "tumour_dynamics": dynamics,
             "nadir_dynamics": nadir}
