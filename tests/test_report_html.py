@@ -20,7 +20,9 @@ KM_COLOURS = {"arm 1": (31, 119, 180), "arm 2": (214, 39, 40)}  # report.html CO
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "run"
-    proto = parse_protocol({**PROTOCOL, "published": [{"record": "target_t23"}]})
+    proto = parse_protocol({**PROTOCOL, "published": [{"record": "target_t23"}],
+                            "validation": [{"record": "validation_keynote189_liver_pfs",
+                                            "subgroup": "liver_metastasis=yes"}]})
     run_trial(proto, 40, 5, out, model_name="toy", batch_size=20, progress=False)
     summary = analyse_and_report(out, proto)
     return out / "report.html", summary
@@ -37,6 +39,10 @@ def test_report_is_self_contained(report):
     assert "target_t23" in page and "22.0" in page
     assert summary["report"] == str(path)
     assert {r["record"] for r in summary["published"]} == {"target_t23"}
+    # held-out validation figures: their own list and table, never among the targets
+    assert {r["record"] for r in summary["validation"]} == {"validation_keynote189_liver_pfs"}
+    held = page[page.index("Held-out validation figures"):page.index("Kaplan-Meier curves")]
+    assert "validation_keynote189_liver_pfs" in held and "target_t23" not in held
     # per-arm Stein kg, ks and TTG that the OS link reads (toy regimens: no published counterpart)
     dyn = page[page.index("Tumour dynamics read by the OS link"):]
     rows = re.findall(r"<tr><td>(io_chemo|chemo)</td><td>(\d+)</td><td>([0-9.]+)</td>", dyn)

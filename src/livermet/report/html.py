@@ -179,9 +179,9 @@ def _comparison_rows(summary: dict) -> list[list]:
     return rows
 
 
-def _published_rows(summary: dict) -> list[list]:
+def _published_rows(summary: dict, key: str = "published") -> list[list]:
     rows = []
-    for r in summary.get("published", []):
+    for r in summary.get(key, []):
         pci = r.get("published_ci")
         rows.append([r.get("target_id") or "", r["record"], r.get("trial") or "", r["subgroup"], r["quantity"],
                      f"{r['published']} {_ci(pci, 2) if pci else ''}",
@@ -269,6 +269,11 @@ def render_report(summary: dict, results: dict[str, pd.DataFrame], protocol, man
         "<h2 id='published'>Simulated vs published</h2>",
         (_table(["target", "record", "trial", "subgroup", "quantity", "published (95% CI)", "simulated (95% CI)",
                  "note"], pub) if pub else "<p>No published results attached to this protocol.</p>"),
+        *(["<h3>Held-out validation figures</h3>",
+           "<p class='note'>Published figures that no calibration reads (knowledge/data/clinical/validation.yaml; "
+           "`livermet calibrate validate` scores them over repeated cohorts).</p>",
+           _table(["target", "record", "trial", "subgroup", "quantity", "published (95% CI)", "simulated (95% CI)",
+                   "note"], _published_rows(summary, "validation"))] if summary.get("validation") else []),
         "<h2>Kaplan-Meier curves</h2>",
         *[fig_html[f] for f in fig_html if f.startswith("km-")],
         "<h2>Subgroups</h2>", fig_html["forest"],

@@ -136,7 +136,8 @@ def _endpoints(result: dict) -> dict:
                                 "comparisons": [comp(c) for c in e["comparisons"]]} for lv, e in levels.items()}
     return {"arms": {a: arm_block(s) for a, s in result["arms"].items()},
             "comparisons": [comp(c) for c in result["comparisons"]], "subgroups": subgroups,
-            "published": result.get("published", []), "solver_failures": result["solver_failures"],
+            "published": result.get("published", []), "validation": result.get("validation", []),
+            "solver_failures": result["solver_failures"],
             "report": result["report"], "results": result["results"], "run": result.get("run")}
 
 
