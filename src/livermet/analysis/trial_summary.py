@@ -64,8 +64,10 @@ def _strip_curve(s: dict) -> dict:
     return {k: v for k, v in s.items() if k != "curve"}
 
 
-def summarise(results: dict[str, pd.DataFrame], protocol, published: list[dict] | None = None) -> dict:
-    """JSON-able summary: per arm, comparisons (stratified Cox HR as the protocol says), subgroups, AEs."""
+def summarise(results: dict[str, pd.DataFrame], protocol, published: list[dict] | None = None,
+              validation: list[dict] | None = None) -> dict:
+    """JSON-able summary: per arm, comparisons (stratified Cox HR as the protocol says), subgroups, AEs;
+    simulated against the published targets (`published`) and, apart, the held-out `validation` figures."""
     subgroups = list(protocol.subgroups)
     strata = list(protocol.randomisation.stratify_by)
     df = analysis_table(results, subgroups, strata)
@@ -100,9 +102,10 @@ def summarise(results: dict[str, pd.DataFrame], protocol, published: list[dict] 
                                       "hr": c["os"]["hr"], "hr_ci": c["os"]["hr_ci"]})
     pats = results["patients"]
     out["baseline"] = {"liver_metastasis_share": float((pats["liver_metastasis"] == "yes").mean()) if len(pats) else None}
-    if published:
-        out["published"] = compare_published(df, published, ctrl, exps,
-                                             {"liver_metastasis": out["baseline"]["liver_metastasis_share"]})
+    share = {"liver_metastasis": out["baseline"]["liver_metastasis_share"]}
+    for key, records in (("published", published), ("validation", validation)):
+        if records:
+            out[key] = compare_published(df, records, ctrl, exps, share)
     return out
 
 

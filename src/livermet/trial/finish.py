@@ -28,14 +28,7 @@ def analyse_and_report(out: str | Path, protocol: Protocol, report: bool = True)
     out = Path(out)
     results = load_results(out)
     manifest = Store(out).read_manifest() or {}
-    held_out = published_for(protocol, validation=True)
-    summary = summarise(results, protocol, published_for(protocol) + held_out)
-    if held_out:  # the validation figures beside, never among, the calibration targets
-        ids = {r["record"] for r in held_out}
-        rows = summary.pop("published")
-        summary["validation"] = [r for r in rows if r["record"] in ids]
-        if len(rows) > len(summary["validation"]):
-            summary["published"] = [r for r in rows if r["record"] not in ids]
+    summary = summarise(results, protocol, published_for(protocol), published_for(protocol, validation=True))
     lean = _lean(summary)
     path = None
     if report:
