@@ -14,7 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from livermet.calibration.check import _combine, contrasts, run_check
+from livermet.calibration.check import _combine, cohort_median, contrasts, run_check
 from livermet.calibration.evaluate import score_trial
 from livermet.calibration.fit import CalibrationSpec, SpecError, load_spec, run_calibration
 from livermet.calibration.objective import Z95, exact_p_value, p_number, score
@@ -404,10 +404,26 @@ def test_contrasts_count_the_cohorts_that_point_the_published_way():
     con = {c["record"]: c for c in contrasts(pfs + hr)}
     assert (con["target_t33_pfs"]["cohorts"], con["target_t33_pfs"]["cohorts_right_direction"]) == (4, 1)
     assert (con["target_t11"]["cohorts"], con["target_t11"]["cohorts_right_direction"]) == (3, 2)
-    pfs[0]["simulated_replicates"] = [None, 6.9, 5.5, 4.1]  # a median not reached in a cohort: that cohort drops out
-    pfs[1]["simulated_replicates"] = [5.4, 5.5, None, 5.6]
+    # a median not reached in a cohort is longer than the other subgroup's: liver longer in cohorts 1 and 2, no
+    # liver longer in cohort 3; neither reached (cohort 4) sets no direction
+    pfs[0]["simulated_replicates"] = [None, 6.9, 5.5, None]
+    pfs[1]["simulated_replicates"] = [5.4, 5.5, None, None]
     con = {c["record"]: c for c in contrasts(pfs)}
-    assert (con["target_t33_pfs"]["cohorts"], con["target_t33_pfs"]["cohorts_right_direction"]) == (2, 1)
+    assert (con["target_t33_pfs"]["cohorts"], con["target_t33_pfs"]["cohorts_right_direction"]) == (4, 2)
+    pfs[0]["simulated"] = None  # the liver subgroup's median not reached over the cohorts: liver longer
+    con = {c["record"]: c for c in contrasts(pfs)}["target_t33_pfs"]
+    assert con["simulated"] is None and con["simulated_direction"] == "up" and con["right_direction"]
+
+
+def test_cohort_median_counts_a_median_not_reached_as_longest():
+    """Dropping the cohorts whose median was not reached would pull the figure down; they count as longer than every
+    reached median instead. A percentile (or the median) that falls on them is not reached either."""
+    assert cohort_median([None, 12.0, 10.0, None, 11.0], "median") == (12.0, [10.0, None])
+    assert cohort_median([None, None, 10.0], "median") == (None, [10.0, None])
+    assert cohort_median([None, None], "median") == (None, [None, None])
+    mid, (lo, hi) = cohort_median([10.0, 11.0, 12.0], "median")
+    assert mid == 11.0 and lo == pytest.approx(10.05) and hi == pytest.approx(11.95)
+    assert cohort_median([None, 0.8, 0.6], "hr")[0] == pytest.approx(0.7)  # other figures: None is missing
 
 
 def test_a_published_difference_of_zero_sets_no_direction():

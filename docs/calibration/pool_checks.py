@@ -2,7 +2,8 @@
 each) pooled into the check at seed s with all their cohorts: a trial's cohort k runs on seed + k whatever the check's
 replicate count (calibration/check.py), so the pooled rows are those of `calibrate check --seed s --replicates <sum>`.
 
-Each row's simulated figure becomes the median over every cohort, and `within` and the liver vs no-liver contrasts are
+Each row's simulated figure becomes the median over every cohort (a median a cohort did not reach counting as longer
+than every reached one, as in the check), and `within` and the liver vs no-liver contrasts are
 re-read from it. The objective, z and heterogeneity are left out: they need each figure's published standard error,
 which the check does not write. A row's cohort values are its `simulated_replicates`; a check written before that
 field existed gives them back exactly when it had 3 replicates (its interval is numpy's linear 2.5 and 97.5
@@ -13,13 +14,14 @@ import json, math, re, sys
 
 import numpy as np
 
-from livermet.calibration.check import (_dir, _paired_replicates, _replicate_directions, _replicates, _same_way,
-                                        summarise_contrasts, within_counts)
+from livermet.calibration.check import (_dir, _not_reached_difference, _paired_differences, _replicate_directions,
+                                        _replicates, _same_way, cohort_median, summarise_contrasts,
+                                        within_counts)
 
 
 def cohort_values(row: dict, replicates: int) -> list[float]:
     if "simulated_replicates" in row:
-        return [v for v in row["simulated_replicates"] if v is not None]
+        return list(row["simulated_replicates"])
     assert replicates == 3, "cohort values can be recovered only from a 3-replicate check"
     mid, (p_lo, p_hi) = row["simulated"], row["simulated_ci"]
     lo, hi = (p_lo - 0.05 * mid) / 0.95, (p_hi - 0.05 * mid) / 0.95
@@ -45,15 +47,13 @@ if all("seed" in c for c in checks):  # checks written before session 42 do not 
 aligned = all("simulated_replicates" in r for c in checks for r in c["rows"])
 rows = []
 for i, r in enumerate(first["rows"]):
-    values = [v for c in checks for v in cohort_values(c["rows"][i], c["replicates"])]
     # each cohort's figure in cohort order, None where a median was not reached, as a check writes them
-    per_cohort = [v for c in checks for v in c["rows"][i]["simulated_replicates"]] if aligned else values
-    sim = float(np.median(values)) if values else None
+    values = [v for c in checks for v in cohort_values(c["rows"][i], c["replicates"])]
+    sim, sim_ci = cohort_median(values, r["kind"])  # a median not reached counts as above every reached one
     lo, hi = r["ci"][0], math.inf if r["ci"][1] is None else r["ci"][1]
     rows.append({**{k: r[k] for k in ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source")},
-                 "simulated": sim,
-                 "simulated_ci": [float(np.percentile(values, q)) for q in (2.5, 97.5)] if values else [None, None],
-                 "simulated_replicates": per_cohort, "within": sim is not None and lo <= sim <= hi})
+                 "simulated": sim, "simulated_ci": sim_ci, "simulated_replicates": values,
+                 "within": sim is not None and lo <= sim <= hi})
 
 by_endpoint = {(r["record"], r["endpoint"]): r for r in rows}
 contrasts = []
@@ -67,9 +67,9 @@ for c in first["contrasts"]:
     else:  # medians, liver minus no liver
         e = next(r for r in mine if r["kind"] == "median" and "(experimental" in r["endpoint"])
         k = next(r for r in mine if r["kind"] == "median" and "(control" in r["endpoint"])
-        sim = e["simulated"] - k["simulated"]
-        direction = _dir(sim)
-        per_cohort = [a - b for a, b in _paired_replicates(e, k)]
+        diff = _not_reached_difference(e["simulated"], k["simulated"])
+        sim, direction = (diff if math.isfinite(diff) else None), _dir(diff)
+        per_cohort = _paired_differences(e, k)
     right = _same_way(c["published_direction"], direction)
     by_cohort = _replicate_directions(c["published_direction"], per_cohort) if aligned else {}
     contrasts.append({**{k_: v for k_, v in c.items() if k_ not in ("cohorts", "cohorts_right_direction")},

@@ -3,7 +3,9 @@
 Each mapped library trial is simulated at its sample size (the published one where the library
 trial copies it) as `replicates` independent virtual cohorts (seeds seed, seed + 1, ...). The
 simulated figure is the median over the cohorts and its interval the 2.5-97.5 percentiles over them
-(with few cohorts, simply their range), so it shows what a trial of that size could have reported.
+(with few cohorts, simply their range), so it shows what a trial of that size could have reported. A median
+of survival that a cohort did not reach counts as longer than every reached one (`cohort_median`), and so
+does a subgroup's in the liver vs no-liver contrasts.
 The default is 9 cohorts: 3-cohort checks counted 3.6 rows fewer inside, on average, than 39 cohorts pooled
 (a noisy median pushes more near-edge figures out than in), 9-cohort checks 0.75 (docs/calibration.md, session 45).
 A target is within when that figure lies inside the published 95% CI; a hazard ratio published without
@@ -29,6 +31,8 @@ for arms with a published reference, the median time to nadir and log-volume gro
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..analysis.trial_summary import json_interval
@@ -50,10 +54,9 @@ def _combine(reps: list[Scored], fallback: float | None) -> Scored:
     """One scored row from the same row in several replicate cohorts; `fallback` is the group size the
     replicates scored a figure without CI or n on (`evaluate.fallback_n`)."""
     first = reps[0].row
-    sims = [r.row.get("simulated") for r in reps if r.row.get("simulated") is not None]
+    sims = [r.row.get("simulated") for r in reps]
     row = dict(first)
-    row["simulated"] = float(np.median(sims)) if sims else None
-    row["simulated_ci"] = [float(np.percentile(sims, 2.5)), float(np.percentile(sims, 97.5))] if sims else [None, None]
+    row["simulated"], row["simulated_ci"] = cohort_median(sims, first.get("kind"))
     # each cohort's figure, in cohort order: checks at seeds s, s + r, ... pool into one of more cohorts
     row["simulated_replicates"] = [r.row.get("simulated") for r in reps]
     row["replicates"] = len(reps)
@@ -62,6 +65,22 @@ def _combine(reps: list[Scored], fallback: float | None) -> Scored:
     # since that depends on the trial's fallback sample size
     s = score({**row, "simulated_ci": first.get("simulated_ci")}, fallback)
     return Scored(row, s.z, reps[0].se_published, reps[0].ci_source, reps[0].interval)
+
+
+def cohort_median(values: list[float | None], kind: str | None) -> tuple[float | None, list[float | None]]:
+    """Median and 2.5-97.5 percentiles of one figure over cohorts. A median of survival that a cohort did not
+    reach (None) lies beyond its follow-up, so above every reached one: it counts as +inf, not as missing
+    (dropping it would pull the figure down), and a percentile that falls on it is not reached either (None).
+    For other figures None is simply missing."""
+    vals = [math.inf if v is None else float(v) for v in values] if kind == "median" else \
+        [float(v) for v in values if v is not None]
+    if not vals:
+        return None, [None, None]
+    # 'inverted_cdf' keeps each statistic an observed cohort value (or inf) instead of interpolating towards inf
+    method = "linear" if np.all(np.isfinite(vals)) else "inverted_cdf"
+    stats = [float(np.median(vals))] + [float(np.percentile(vals, q, method=method)) for q in (2.5, 97.5)]
+    mid, lo, hi = (x if np.isfinite(x) else None for x in stats)
+    return mid, [lo, hi]
 
 
 def _significance(record: str, row: dict) -> dict:
@@ -97,17 +116,24 @@ def contrasts(rows: list[dict]) -> list[dict]:
         if {"experimental", "control"} <= set(med) and LIVER in str(med["experimental"].get("experimental")) \
                 and NO_LIVER in str(med["control"].get("control")):
             e, c = med["experimental"], med["control"]
-            if e.get("simulated") is None or c.get("simulated") is None:
-                continue
             pd_ = _dir(float(e["observed"]) - float(c["observed"]))
-            sd_ = _dir(float(e["simulated"]) - float(c["simulated"]))
+            diff = _not_reached_difference(e.get("simulated"), c.get("simulated"))
+            sd_ = _dir(diff)
             out.append({"record": rec, "target_id": e["id"], "quantity": f"{e['endpoint'].split(',')[0]}, liver "
                         "minus no liver (months)", "published": float(e["observed"]) - float(c["observed"]),
-                        "simulated": float(e["simulated"]) - float(c["simulated"]), "published_direction": pd_,
+                        "simulated": diff if math.isfinite(diff) else None, "published_direction": pd_,
                         "simulated_direction": sd_, "right_direction": _same_way(pd_, sd_),
-                        **_replicate_directions(pd_, [a - b for a, b in _paired_replicates(e, c)]),
+                        **_replicate_directions(pd_, _paired_differences(e, c)),
                         **_significance(rec, e)})
     return out
+
+
+def _not_reached_difference(a: float | None, b: float | None) -> float:
+    """a - b for two medians, one not reached (None) counting as longer than any reached one: +-inf, or 0 when
+    neither was reached (no direction)."""
+    if a is None and b is None:
+        return 0.0
+    return math.inf if a is None else -math.inf if b is None else float(a) - float(b)
 
 
 def _replicates(row: dict) -> list[float]:
@@ -115,12 +141,12 @@ def _replicates(row: dict) -> list[float]:
     return [float(x) for x in row.get("simulated_replicates") or [] if x is not None]
 
 
-def _paired_replicates(e: dict, c: dict) -> list[tuple[float, float]]:
-    """Two subgroups' figures cohort by cohort, where both have one (a median may not be reached in a cohort)."""
+def _paired_differences(e: dict, c: dict) -> list[float]:
+    """Two subgroups' medians cohort by cohort, e minus c (`_not_reached_difference`)."""
     a, b = e.get("simulated_replicates") or [], c.get("simulated_replicates") or []
     if len(a) != len(b):
         return []
-    return [(float(x), float(y)) for x, y in zip(a, b) if x is not None and y is not None]
+    return [_not_reached_difference(x, y) for x, y in zip(a, b)]
 
 
 def _replicate_directions(published: str, per_cohort: list[float]) -> dict:
