@@ -181,15 +181,14 @@ def _check_or_validate(validation: bool, parameter_set, trials, replicates, pati
     from rich.table import Table
 
     from ..analysis.tumour_dynamics import nadir_reference_label, reference_label
+    from .report import interval_text
 
     t = Table("id", "trial", "endpoint", "observed", "95% CI", "simulated", "sim. interval", "within")
     f = lambda x: "-" if x is None else f"{x:.3g}"  # noqa: E731
     for r in res["rows"]:
         t.add_row(r["id"], r["trial_id"], r["endpoint"], f(r["observed"]),
-                  f"{f(r['ci'][0])}-{'NR' if r['ci'][1] is None else f(r['ci'][1])}"
-                  + DERIVED_LABEL.get(r["ci_source"], ""),
-                  f(r["simulated"]), f"{f(r['simulated_ci'][0])}-{f(r['simulated_ci'][1])}",
-                  "yes" if r["within"] else "no")
+                  interval_text(r["ci"]) + DERIVED_LABEL.get(r["ci_source"], ""),
+                  f(r["simulated"]), interval_text(r["simulated_ci"]), "yes" if r["within"] else "no")
     Console().print(t)
     d = Table("trial", "arm", "kg /week", "ks /week", "TTG weeks", "no shrinkage", "ORR", "PD best",
               "published kg, ks, TTG")

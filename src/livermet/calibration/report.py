@@ -18,7 +18,7 @@ def _f(x, d: int = 3) -> str:
     return "-" if x is None else f"{x:.{d}g}"
 
 
-def _interval_text(ci) -> str:
+def interval_text(ci) -> str:
     """'lower-upper', with NR for an upper bound that was not reached."""
     lo, hi = ci or [None, None]
     return f"{_f(lo)}-{'NR' if lo is not None and hi is None else _f(hi)}"
@@ -113,8 +113,8 @@ def _rows_table(rows: list[dict], first: str = "target") -> str:
     """Observed against simulated, a row per figure (z is absent from checks pooled across seeds)."""
     return _table([first, "trial", "endpoint", "observed", "95% interval", "interval from", "simulated",
                    "over cohorts", "z", "within"],
-                  [[r["id"], r["trial_id"], r["endpoint"], _f(r["observed"]), _interval_text(r["ci"]), r["ci_source"],
-                    _f(r["simulated"]), f"{_f(r['simulated_ci'][0])}-{_f(r['simulated_ci'][1])}", _f(r.get("z"), 2),
+                  [[r["id"], r["trial_id"], r["endpoint"], _f(r["observed"]), interval_text(r["ci"]), r["ci_source"],
+                    _f(r["simulated"]), interval_text(r["simulated_ci"]), _f(r.get("z"), 2),
                     "yes" if r["within"] else "no"] for r in rows])
 
 
