@@ -86,6 +86,17 @@ def test_score_without_ci_uses_sample_size_and_rates_are_binomial():
     rate = score({"kind": "rate", "published": 14.0, "published_ci": None, "published_n": 425, "simulated": 30.0,
                   "simulated_ci": [25.0, 35.0]})
     assert rate.se_published == pytest.approx(math.sqrt(0.14 * 0.86 / 425)) and rate.z > 3
+    # a response rate's interval is the exact one of round(p n) of n: 1 of 15 excludes 0, which a
+    # symmetric interval (-6% to 19%) did not
+    one_of_15 = score({"kind": "rate", "published": 6.7, "published_ci": None, "published_n": 15, "simulated": 0.0})
+    assert one_of_15.interval == pytest.approx((0.1686, 31.95), abs=0.01) and one_of_15.within is False
+    # a Kaplan-Meier rate's is the log(-log) interval: asymmetric, inside (0, 100), about as wide as the symmetric one
+    km = score({"kind": "rate", "estimator": "kaplan_meier", "published": 6.8, "published_ci": None,
+                "published_n": 338, "simulated": 9.7})
+    se = math.sqrt(0.068 * 0.932 / 338)
+    assert 0 < km.interval[0] < 6.8 < km.interval[1] and km.within is True
+    assert km.interval[1] - 6.8 > 6.8 - km.interval[0]
+    assert km.interval[1] - km.interval[0] == pytest.approx(2 * 1.96 * 100 * se, rel=0.05)
     assert score({"kind": "median", "published": 5.0, "published_ci": None}).ci_source == "none"
     nr = score({"kind": "median", "published": 5.0, "published_ci": [4.0, 6.0], "simulated": None})
     assert nr.z == 3.0 and nr.within is None
@@ -892,3 +903,39 @@ def test_validate_scores_only_the_held_out_figures(toy_trial, tmp_path):
     page = (tmp_path / "r.html").read_text()
     assert "Independent validation" in page and "validation_keynote189_liver_pfs" in page
     assert f"<b>{val['within_ci']} of 3</b> held-out published figures" in page
+
+
+def test_intrahepatic_orr_counts_liver_responders_among_patients_with_a_measurable_liver_lesion():
+    from livermet.analysis.trial_summary import compare_published
+
+    df = pd.DataFrame({"arm": ["a"] * 6 + ["b"] * 4,
+                       "responder": [True] * 6 + [False] * 4,
+                       "liver_measurable": [True, True, True, True, False, False, True, True, False, False],
+                       "liver_responder": [True, False, False, False, False, False, True, False, False, False]})
+    rec = {"record": "r", "target_id": "T", "subgroup": "all", "endpoint": "ORR_intrahepatic", "statistic": "rate",
+           "value_exp": 40.0, "value_ctrl": 10.0, "n_exp": 4, "n_ctrl": 2, "experimental": "a", "control": "b"}
+    rows = compare_published(df, [rec], "b", ["a"])
+    assert [(r["role"], r["n"], r["simulated"]) for r in rows] == [("experimental", 4, 25.0), ("control", 2, 50.0)]
+    assert rows[0]["quantity"].startswith("intrahepatic ORR %")
+    whole = compare_published(df, [{**rec, "endpoint": "ORR"}], "b", ["a"])
+    assert [r["simulated"] for r in whole] == [100.0, 0.0]
+    # an intrahepatic PFS median reads the liver columns of the same patients
+    df["pfs_months"], df["pfs_event"] = 1.0, True
+    df["pfs_liver_months"], df["pfs_liver_event"] = [2.0, 4.0, 6.0, 8.0, 1.0, 1.0, 3.0, 3.0, 1.0, 1.0], True
+    pfs = compare_published(df, [{**rec, "endpoint": "PFS_intrahepatic", "statistic": "median", "value_exp": 5.0,
+                                  "value_ctrl": 3.0}], "b", ["a"])
+    assert [(r["n"], r["simulated"]) for r in pfs] == [(4, 4.0), (2, 3.0)]
+    assert pfs[0]["quantity"].startswith("median intrahepatic PFS")
+
+
+def test_qiao_liver_comparison_is_mapped_with_the_group_sizes_its_p_value_implies():
+    from scipy.stats import chi2_contingency
+
+    from livermet.trial.library import clinical_records
+
+    rec = clinical_records()["target_t35_orr"]
+    k_exp, k_ctrl = round(rec["value_exp"] / 100 * rec["n_exp"]), round(rec["value_ctrl"] / 100 * rec["n_ctrl"])
+    table = [[k_exp, rec["n_exp"] - k_exp], [k_ctrl, rec["n_ctrl"] - k_ctrl]]
+    assert chi2_contingency(table, correction=False)[1] == pytest.approx(float(rec["p_value"]), abs=5e-4)
+    t = {r["record"]: r for r in targets_summary()["targets"]}["target_t35_orr"]
+    assert t["mapped"] and t["trials"] == ["qiao2021_liver"]

@@ -193,3 +193,23 @@ def test_per_patient_assessment_days_equal_shared_ones_when_alike():
     times = np.array([[0.0, 42, 60, 100], [0.0, 42, 80, 100]])  # second PR 18 days after the first, then 38
     best, _, _ = R.best_overall_response(resp, times)
     assert list(best) == [R.SD, R.PR]
+
+
+def test_organ_assessment_reads_the_liver_lesions_alone():
+    # the liver lesion halves while the bone lesion doubles: whole-body PD at the first scan, intrahepatic PR
+    d, n = traj([30] * 4, liver=[20, 10, 10, 10], bone=[30, 60, 60, 60])
+    liver = [SITES.index("liver")]
+    whole = R.assess(d, n, DAYS[:4])
+    ih = R.organ_assessment(d, n, DAYS[:4], liver)
+    assert R.LABELS[whole.response[0, 1]] == "PD"
+    assert ih.targets.tolist() == [[1]]
+    assert [str(x) for x in R.LABELS[ih.response[0, 1:]]] == ["PR", "PR", "PR"]
+    assert str(ih.best_label[0]) == "PR"
+    # a new lesion outside the liver is not intrahepatic progression; a new liver lesion is
+    d2, n2 = traj([30] * 3, liver=[40, 40, 40], bone=[0, 12, 12], n_bone=[0, 1, 1])
+    assert R.organ_assessment(d2, n2, DAYS[:3], liver).response[0, 1] == R.SD
+    d3, n3 = traj([30] * 3, liver=[40, 40, 40], n_liver=[1, 2, 2])
+    assert R.organ_assessment(d3, n3, DAYS[:3], liver).response[0, 1] == R.PD
+    # without a liver lesion there is nothing to read
+    d4, n4 = traj([30] * 3)
+    assert R.organ_assessment(d4, n4, DAYS[:3], liver).targets.sum() == 0

@@ -47,6 +47,9 @@ def test_report_is_self_contained(report):
     dyn = page[page.index("Tumour dynamics read by the OS link"):]
     rows = re.findall(r"<tr><td>(io_chemo|chemo)</td><td>(\d+)</td><td>([0-9.]+)</td>", dyn)
     assert {r[0] for r in rows} == {"io_chemo", "chemo"} and all(int(r[1]) > 0 for r in rows)
+    # intrahepatic response per arm, for the patients with a measurable liver lesion
+    ih = page[page.index("Intrahepatic response"):page.index("Tumour dynamics read by the OS link")]
+    assert all(f"<td>{arm}</td>" in ih for arm, s in summary["arms"].items() if s["orr_liver"]["n"])
 
 
 @needs_chromium

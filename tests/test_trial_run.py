@@ -66,6 +66,16 @@ def test_tables_endpoints_and_censoring(reference_run):
     # responders have a response day and a duration
     resp = e[e["responder"]]
     assert resp["best_response"].isin(["CR", "PR"]).all() and (resp["dor_days"] >= 0).all()
+    # intrahepatic endpoints only where a liver lesion was measurable; intrahepatic PFS never after OS
+    liver = pats.set_index("patient_id").loc[e["patient_id"], "liver_metastasis"].to_numpy() == "yes"
+    assert e["liver_measurable"].any() and not (e["liver_measurable"] & ~liver).any()
+    lm = e[e["liver_measurable"]]
+    assert lm["liver_best_response"].isin(["CR", "PR", "SD", "PD", "NE"]).all()
+    assert (e.loc[~e["liver_measurable"], "liver_best_response"] == "none").all()
+    assert np.all(lm["pfs_liver_days"] <= lm["os_days"] + 1e-9)
+    assert e.loc[~e["liver_measurable"], "pfs_liver_days"].isna().all()
+    assert not (e["liver_responder"] & ~e["liver_measurable"]).any()
+    assert np.array_equal(e["liver_responder"], e["liver_best_response"].isin(["CR", "PR"]))
     # events: doses, progressions, deaths
     assert {"dose", "death"} <= set(ev["event"])
     assert (ev[ev["event"] == "death"]["patient_id"].isin(e.loc[e["os_event"], "patient_id"])).all()

@@ -30,8 +30,9 @@ def analysis_table(results: dict[str, pd.DataFrame], subgroups: list[str], strat
     """Endpoints of patients whose simulation succeeded, in months, with subgroup and stratum columns."""
     e = results["endpoints"]
     e = e[e["solver_ok"]].copy()
-    for c in ("os_days", "pfs_days", "dor_days"):
-        e[c.replace("_days", "_months")] = e[c] / DAYS_PER_MONTH
+    for c in ("os_days", "pfs_days", "dor_days", "pfs_liver_days"):
+        if c in e:  # runs stored before session 47 have no intrahepatic endpoints
+            e[c.replace("_days", "_months")] = e[c] / DAYS_PER_MONTH
     pats = results["patients"]
     for s in dict.fromkeys([*subgroups, *strata]):
         col = _subgroup_column(pats, s)
@@ -48,7 +49,18 @@ def arm_summary(df: pd.DataFrame) -> dict:
         "orr": proportion(int(df["responder"].sum()), len(df)),
         "dcr": proportion(int(df["disease_control"].sum()), len(df)),
         "dor": km_summary(resp["dor_months"], resp["dor_event"], "DoR"),
+        **_intrahepatic(df),
     }
+
+
+def _intrahepatic(df: pd.DataFrame) -> dict:
+    """Intrahepatic ORR and PFS (RECIST read on the liver lesions alone) of the patients with a measurable
+    liver lesion at baseline."""
+    if "liver_measurable" not in df:
+        return {}
+    lm = df[df["liver_measurable"].astype(bool)]
+    return {"orr_liver": proportion(int(lm["liver_responder"].sum()), len(lm)),
+            "pfs_liver": km_summary(lm["pfs_liver_months"], lm["pfs_liver_event"], "intrahepatic PFS")}
 
 
 def compare(df: pd.DataFrame, exp: str, ctrl: str, strata: list[str]) -> dict:
@@ -136,6 +148,11 @@ def json_interval(ci):
     return [ci[0], None]
 
 
+def _with_measurable_liver(g: pd.DataFrame) -> pd.DataFrame:
+    """The patients with a measurable liver lesion at baseline (none in a run stored before session 47)."""
+    return g[g["liver_measurable"].astype(bool)] if "liver_measurable" in g else g.iloc[:0]
+
+
 def _n_key(role: str) -> str:
     return "n_exp" if role == "experimental" else "n_ctrl"
 
@@ -153,6 +170,12 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
         ep = str(rec.get("endpoint", "")).lower()
         stat = rec.get("statistic")
         key = "os" if ep.startswith("os") else "pfs" if ep.startswith("pfs") else "orr" if "orr" in ep else ep
+        intrahepatic = "intrahepatic" in ep  # RECIST on the liver lesions of patients with a measurable one
+        if intrahepatic:
+            g_exp = _with_measurable_liver(g_exp)
+            g_ctrl = None if g_ctrl is None else _with_measurable_liver(g_ctrl)
+        col = {"os": "os", "pfs": "pfs_liver" if intrahepatic else "pfs",
+               "orr": "liver_responder" if intrahepatic else "responder"}
         base = {"record": rec["record"], "target_id": rec.get("target_id"), "trial": rec.get("trial"),
                 "subgroup": rec["subgroup"], "endpoint": rec.get("endpoint"), "unit": rec.get("unit"),
                 "experimental": exp_spec, "control": ctrl_spec, "n_total": int(len(df))}
@@ -164,14 +187,15 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
             for role, spec, g, vk, ck in groups:
                 if rec.get(vk) is None:
                     continue
-                s = km_summary(g[f"{key}_months"], g[f"{key}_event"])
+                s = km_summary(g[f"{col[key]}_months"], g[f"{col[key]}_event"])
+                label = f"intrahepatic {key.upper()}" if intrahepatic else key.upper()
                 rows.append({**base, "kind": "median", "role": role, "n": s["n"], "published_n": rec.get(_n_key(role)),
-                             "quantity": f"median {key.upper()}, months ({role}: {spec}, n={s['n']})",
+                             "quantity": f"median {label}, months ({role}: {spec}, n={s['n']})",
                              "published": rec[vk], "published_ci": json_interval(rec.get(ck)), "simulated": s["median"],
                              "simulated_ci": s["median_ci"]})
         if key in ("os", "pfs") and rec.get("hr") is not None and g_ctrl is not None:
             both = pd.concat([g_exp.assign(_grp="exp"), g_ctrl.assign(_grp="ctrl")])
-            c = cox_hazard_ratio(both, f"{key}_months", f"{key}_event", "_grp", "exp", "ctrl")
+            c = cox_hazard_ratio(both, f"{col[key]}_months", f"{col[key]}_event", "_grp", "exp", "ctrl")
             rows.append({**base, "kind": "hr", "role": "contrast", "n": c.get("n"),
                          "published_n": (rec["n_exp"] + rec["n_ctrl"]) if rec.get("n_exp") and rec.get("n_ctrl") else None,
                          "published_p": rec.get("p_value"),
@@ -187,7 +211,8 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
 
                 kmf = kaplan_meier(g[f"{which}_months"], g[f"{which}_event"])
                 v = float(kmf.survival_function_at_times(t).iloc[0]) * 100
-                rows.append({**base, "kind": "rate", "role": role, "n": int(len(g)), "published_n": rec.get(_n_key(role)),
+                rows.append({**base, "kind": "rate", "estimator": "kaplan_meier", "role": role, "n": int(len(g)),
+                             "published_n": rec.get(_n_key(role)),
                              "quantity": f"{which.upper()} rate at {t:g} months, % ({role}: {spec})",
                              "published": rec[vk], "published_ci": json_interval(rec.get(ck)), "simulated": v,
                              "simulated_ci": None})
@@ -195,9 +220,10 @@ def compare_published(df: pd.DataFrame, published: list[dict], ctrl: str | None,
             for role, spec, g, vk, ck in groups:
                 if rec.get(vk) is None:
                     continue
-                pr = proportion(int(g["responder"].sum()), len(g))
+                pr = proportion(int(g[col["orr"]].sum()), len(g))
+                label = "intrahepatic ORR" if intrahepatic else "ORR"
                 rows.append({**base, "kind": "rate", "role": role, "n": pr["n"], "published_n": rec.get(_n_key(role)),
-                             "quantity": f"ORR % ({role}: {spec}, n={pr['n']})", "published": rec[vk],
+                             "quantity": f"{label} % ({role}: {spec}, n={pr['n']})", "published": rec[vk],
                              "published_ci": json_interval(rec.get(ck)),
                              "simulated": None if pr["rate"] is None else 100 * pr["rate"],
                              "simulated_ci": [None if x is None else 100 * x for x in pr["ci"]]})

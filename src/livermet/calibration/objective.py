@@ -10,7 +10,10 @@ one, on the scale where its sampling error is close to normal.
   events, taking d = 0.7 n (assumed: about 70% of patients have had the event at a trial's final
   analysis, the maturity of the OS analyses in the targets table);
 - rates and proportions: probability scale, binomial standard error sqrt(p (1 - p) / n) unless the
-  CI is given;
+  CI is given; the interval that decides `within` is then the one a publication prints for such a
+  figure: exact (Clopper-Pearson) for a proportion of patients (k = round(p n) of n, as the simulated
+  rates are given), log(-log) for a Kaplan-Meier survival rate (rows with estimator "kaplan_meier").
+  A symmetric interval reached below 0 for a small group (1 responder of 15: -6% to 19%);
 - a figure published as a range across studies ("3.0-6.2 months") is read as a 95% interval around
   its geometric centre.
 
@@ -25,6 +28,8 @@ import math
 import re
 from dataclasses import dataclass
 from statistics import NormalDist
+
+from scipy import stats
 
 Z95 = 1.959963984540054
 EVENT_FRACTION = 0.7  # assumed; see the module text
@@ -153,13 +158,27 @@ def score(row: dict, fallback_n: float | None = None) -> Scored:
         return Scored(row, None, None, "none", None)
     centre = _to_scale(kind, pub)
     interval = _ci(row.get("published_ci")) if source == "published" else \
-        (_from_scale(kind, centre - Z95 * se_p), _from_scale(kind, centre + Z95 * se_p))
+        _derived_interval(kind, centre, se_p, row.get("published_n") or fallback_n, row.get("estimator"))
     sim = row.get("simulated")
     if sim is None or (_log_scale(kind) and sim <= 0):
         return Scored(row, NOT_REACHED_Z, se_p, source, interval)
     se_s = se_from_ci(kind, row.get("simulated_ci")) or _se_from_n(kind, sim, row.get("n")) or 0.0
     z = (_to_scale(kind, sim) - centre) / math.sqrt(se_p**2 + se_s**2)
     return Scored(row, z, se_p, source, interval)
+
+
+def _derived_interval(kind: str, centre: float, se: float, n: float | None, estimator: str | None
+                      ) -> tuple[float, float]:
+    """95% interval of a figure without a published CI, from its standard error (on the scale of
+    `_to_scale`) or, for rates, its group size: see the module text."""
+    if kind in ("rate", "share") and n and 0 < centre < 1:
+        if estimator == "kaplan_meier":
+            w = Z95 * se / (centre * abs(math.log(centre)))
+            return 100.0 * centre ** math.exp(w), 100.0 * centre ** math.exp(-w)
+        k, m = round(centre * n), max(round(n), 1)
+        ci = stats.binomtest(min(k, m), m).proportion_ci(confidence_level=0.95, method="exact")
+        return 100.0 * ci.low, 100.0 * ci.high
+    return _from_scale(kind, centre - Z95 * se), _from_scale(kind, centre + Z95 * se)
 
 
 def huber(z: float, k: float | None) -> float:

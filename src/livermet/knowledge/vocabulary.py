@@ -93,6 +93,7 @@ STUDY_TYPES: tuple[str, ...] = ("preclinical", "clinical", "meta_analysis", "rev
 # ----------------------------------------------------------------------------- clinical
 ENDPOINTS: tuple[str, ...] = (
     "OS", "PFS", "ORR", "DCR", "HR_OS", "HR_PFS",
+    "ORR_intrahepatic", "PFS_intrahepatic",  # RECIST read on the liver lesions alone
     "prevalence", "share", "incidence", "survival_rate", "other",
 )
 STATISTICS: tuple[str, ...] = ("median", "hazard_ratio", "rate", "proportion", "mean", "p_value", "other")

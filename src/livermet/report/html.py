@@ -163,6 +163,18 @@ def _arm_rows(summary: dict) -> list[list]:
     return out
 
 
+def _intrahepatic_rows(summary: dict) -> list[list]:
+    """Per arm: patients with a measurable liver lesion, their intrahepatic ORR (exact CI) and median intrahepatic
+    PFS (RECIST on the liver lesions alone); no rows when no arm has such a patient."""
+    out = []
+    for arm, s in summary["arms"].items():
+        o, p = s.get("orr_liver"), s.get("pfs_liver")
+        if o and o["n"]:
+            out.append([arm, o["n"], f"{_fmt(100 * o['rate'])} {_ci([100 * x for x in o['ci']])}",
+                        f"{_fmt(p['median'])} {_ci(p['median_ci'])}"])
+    return out
+
+
 def _comparison_rows(summary: dict) -> list[list]:
     rows = []
     for c in summary["comparisons"]:
@@ -278,6 +290,12 @@ def render_report(summary: dict, results: dict[str, pd.DataFrame], protocol, man
         *[fig_html[f] for f in fig_html if f.startswith("km-")],
         "<h2>Subgroups</h2>", fig_html["forest"],
         "<h2>Tumour response</h2>", fig_html["waterfall"], fig_html["spider"],
+        *(["<h3>Intrahepatic response</h3>",
+           _table(["arm", "patients with a measurable liver lesion", "intrahepatic ORR % (exact 95% CI)",
+                   "median intrahepatic PFS, mo (95% CI)"], ih),
+           "<p class='note'>RECIST 1.1 read on the liver lesions alone (targets, new lesions and progression in the "
+           "liver); intrahepatic PFS ends at progression in the liver or death.</p>"]
+          if (ih := _intrahepatic_rows(summary)) else []),
         "<h3>Tumour dynamics read by the OS link</h3>",
         _table(["arm", "n", "kg /week", "ks /week", "TTG weeks", "share without shrinkage",
                 "published kg, ks, TTG (same treatment)"], _dynamics_rows(results, protocol)),

@@ -122,7 +122,10 @@ def _endpoints(result: dict) -> dict:
         return {"n": s["n"], "os_median_months": s["os"]["median"], "os_median_ci": s["os"]["median_ci"],
                 "pfs_median_months": s["pfs"]["median"], "pfs_median_ci": s["pfs"]["median_ci"],
                 "orr": s["orr"]["rate"], "orr_ci": s["orr"]["ci"], "dcr": s["dcr"]["rate"],
-                **({"ae_grade3": s["ae_grade3"]["rate"]} if "ae_grade3" in s else {})}
+                **({"ae_grade3": s["ae_grade3"]["rate"]} if "ae_grade3" in s else {}),
+                **({"orr_liver": s["orr_liver"]["rate"], "orr_liver_ci": s["orr_liver"]["ci"],
+                    "orr_liver_n": s["orr_liver"]["n"], "pfs_liver_median_months": s["pfs_liver"]["median"]}
+                   if "orr_liver" in s else {})}
 
     def comp(c):
         return {"experimental": c["experimental"], "control": c["control"],

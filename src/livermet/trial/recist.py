@@ -18,6 +18,9 @@ Pure functions on arrays, vectorised over patients. Inputs per patient and asses
 - Best overall response: CR/PR must be confirmed by a second assessment >= `confirmation_min_days`
   later (when confirmation is on); SD needs an assessment at >= `sd_min_days`; only assessments up
   to the first PD count.
+- Organ-specific response (`organ_assessment`): the same rules read on the lesions of some sites
+  only (targets chosen there, new lesions counted there), as liver-metastasis studies report an
+  intrahepatic response and intrahepatic PFS.
 - Measurement error (optional `factors`): each target lesion's recorded diameter at a scan is its
   true diameter times a log-normal factor of its own (`measurement_error_factors`), as a reader
   re-measuring the same lesion on a repeat CT does not get the same number. Because the nadir is the
@@ -220,3 +223,12 @@ def assess(diameter, n_lesions, times, rules: RecistRules = RecistRules(), facto
     called[:, 0] = True
     last = called.shape[1] - 1 - np.argmax(called[:, ::-1], axis=1)
     return RecistOutcome(targets, sld, new, resp, best, pd_idx, resp_idx, last)
+
+
+def organ_assessment(diameter, n_lesions, times, sites, rules: RecistRules = RecistRules(),
+                     factors=None) -> RecistOutcome:
+    """RECIST 1.1 read on the lesions of the `sites` (column indices) alone: an organ-specific (for the
+    liver, intrahepatic) response. Patients without a measurable lesion there have no targets."""
+    idx = list(sites)
+    return assess(_as3d(diameter)[:, :, idx], _as3d(n_lesions)[:, :, idx], times, rules,
+                  None if factors is None else factors[:, :, idx])

@@ -34,8 +34,6 @@ from .survival_link import (LINK_PREFIX, OSInputs, OSLink, draw_overall_survival
                             sizes_after_switch, sizes_until_progression, split_link_values)
 
 SITES = ("primary", "liver", "bone", "brain", "adrenal")
-ENDPOINT_COLUMNS = ("os_days", "os_event", "pfs_days", "pfs_event", "best_response", "responder", "disease_control",
-                    "dor_days", "dor_event")
 
 
 @dataclass(frozen=True)
@@ -326,6 +324,7 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         messages = [m if plausible[i] else not_plausible for i, m in enumerate(messages)]
     scan_d, scan_n = scans_of(obs)
     full = R.assess(scan_d, scan_n, scan_days, rules, factors)
+    liver = R.organ_assessment(scan_d, scan_n, scan_days, [SITES.index("liver")], rules, factors)
 
     # 4. survival
     d_all = np.stack([obs[f"diameter_{s}"] for s in SITES], axis=2)  # (P, grid, S)
@@ -379,6 +378,12 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
     resp_day = np.where(resp_idx >= 0, day_of(resp_idx), np.nan)
     dor_days = np.where(responder, np.where(pfs_event, pfs_days, last_seen) - resp_day, np.nan)
     dor_event = np.where(responder, pfs_event, False)
+    # intrahepatic response and PFS: RECIST on the liver lesions alone (progression there, or death), for
+    # patients with a measurable liver lesion at baseline
+    liver_ok = ok & (liver.targets.sum(axis=1) > 0)
+    best_l, pd_l, _ = R.best_overall_response(np.where(seen, liver.response, R.NE), scan_days, rules)
+    pfs_l_raw = np.minimum(day_of(pd_l), np.where(os_event, death, np.inf))
+    pfs_l_event = np.isfinite(pfs_l_raw) & (pfs_l_raw <= censor)
     # failed patients: recorded, no endpoints
     nan_if_failed = lambda a: np.where(ok, a, np.nan)  # noqa: E731
     arms = cohort["arm"].to_numpy()
@@ -389,6 +394,10 @@ def simulate_batch(ctx: TrialContext, cohort: pd.DataFrame) -> dict[str, pd.Data
         "best_response": np.where(ok, R.LABELS[best], "NE"), "responder": ok & responder,
         "disease_control": ok & dcr, "response_day": nan_if_failed(resp_day),
         "dor_days": nan_if_failed(dor_days), "dor_event": ok & dor_event,
+        "liver_measurable": liver_ok, "liver_best_response": np.where(liver_ok, R.LABELS[best_l], "none"),
+        "liver_responder": liver_ok & np.isin(best_l, (R.CR, R.PR)),
+        "pfs_liver_days": np.where(liver_ok, np.where(pfs_l_event, pfs_l_raw, last_seen), np.nan),
+        "pfs_liver_event": liver_ok & pfs_l_event,
         "death_day": nan_if_failed(death), "censor_day": censor,
         "baseline_sld_mm": full.sld[:, 0], "n_target_lesions": full.targets.sum(axis=1),
         "kg_per_week": surv["kg_per_week"], "ks_per_week": surv["ks_per_week"], "ttg_weeks": surv["ttg_weeks"],
