@@ -12,8 +12,8 @@ one, on the scale where its sampling error is close to normal.
 - rates and proportions: probability scale, binomial standard error sqrt(p (1 - p) / n) unless the
   CI is given; the interval that decides `within` is then the one a publication prints for such a
   figure: exact (Clopper-Pearson) for a proportion of patients (k = round(p n) of n, as the simulated
-  rates are given), log(-log) for a Kaplan-Meier survival rate (rows with estimator "kaplan_meier").
-  A symmetric interval reached below 0 for a small group (1 responder of 15: -6% to 19%);
+  rates are given), log(-log) for a Kaplan-Meier survival rate (rows with estimator "kaplan_meier");
+  the symmetric interval used before reached below 0 for a small group (1 of 15: -6% to 19%);
 - a figure published as a range across studies ("3.0-6.2 months") is read as a 95% interval around
   its geometric centre.
 
