@@ -31,7 +31,11 @@ def row_keys(check: dict) -> list[tuple]:  # the sample size in an endpoint's la
 
 
 keys = row_keys(first)
-assert all(row_keys(c) == keys for c in checks[1:]), "rows differ"
+assert len(set(keys)) == len(keys), "two rows of a check share a key"
+for c in checks[1:]:  # an assembled check may list its trials in another order: align its rows by key
+    by_key = dict(zip(row_keys(c), c["rows"]))
+    assert set(by_key) == set(keys), "rows differ"
+    c["rows"] = [by_key[k] for k in keys]
 # values[row, cohort]; a median a cohort did not reach is +inf (longer than every reached one, as in the check),
 # any other missing figure NaN (left out)
 values = np.array([[(np.inf if first["rows"][i]["kind"] == "median" else np.nan) if v is None else v
