@@ -26,6 +26,8 @@ checks = [json.load(open(p)) for p in a.checks]
 first = checks[0]
 assert all(c["parameter_set"] == first["parameter_set"] for c in checks), "checks of different parameter sets"
 assert all("simulated_replicates" in r for c in checks for r in c["rows"]), "a check without cohort values in order"
+
+
 def row_keys(check: dict) -> list[tuple]:  # the sample size in an endpoint's label may differ between checks
     return [(r["record"], r["trial_id"], r["endpoint"].split(", n=")[0]) for r in check["rows"]]
 

@@ -9,7 +9,7 @@ are re-read from them. Run with the package's Python: .venv/bin/python docs/cali
 import json, sys
 
 from livermet.calibration.check import within_counts
-from livermet.calibration.objective import Z95, _derived_interval
+from livermet.calibration.objective import Z95, derived_interval
 
 check = json.load(open(sys.argv[1]))
 changed = []
@@ -22,7 +22,7 @@ for r in check['rows']:
         continue  # not a symmetric interval: already rescored
     n = p * (1 - p) * (Z95 / half) ** 2
     estimator = 'kaplan_meier' if ' rate at ' in r['endpoint'] else None
-    lo, hi = _derived_interval(r['kind'], p, half / Z95, n, estimator)
+    lo, hi = derived_interval(r['kind'], p, half / Z95, n, estimator)
     within = bool(lo <= r['simulated'] <= hi) if r['simulated'] is not None else r['within']
     if within != r['within']:
         changed.append(f"{r['id']} {r['endpoint'][:50]}: {r['simulated']:.2f} in [{lo:.2f}, {hi:.2f}] -> {within}")

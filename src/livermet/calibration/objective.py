@@ -158,7 +158,7 @@ def score(row: dict, fallback_n: float | None = None) -> Scored:
         return Scored(row, None, None, "none", None)
     centre = _to_scale(kind, pub)
     interval = _ci(row.get("published_ci")) if source == "published" else \
-        _derived_interval(kind, centre, se_p, row.get("published_n") or fallback_n, row.get("estimator"))
+        derived_interval(kind, centre, se_p, row.get("published_n") or fallback_n, row.get("estimator"))
     sim = row.get("simulated")
     if sim is None or (_log_scale(kind) and sim <= 0):
         return Scored(row, NOT_REACHED_Z, se_p, source, interval)
@@ -167,7 +167,7 @@ def score(row: dict, fallback_n: float | None = None) -> Scored:
     return Scored(row, z, se_p, source, interval)
 
 
-def _derived_interval(kind: str, centre: float, se: float, n: float | None, estimator: str | None
+def derived_interval(kind: str, centre: float, se: float, n: float | None, estimator: str | None
                       ) -> tuple[float, float]:
     """95% interval of a figure without a published CI, from its standard error (on the scale of
     `_to_scale`) or, for rates, its group size: see the module text."""
