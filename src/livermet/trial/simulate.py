@@ -71,14 +71,15 @@ _CACHE: dict[tuple, tuple] = {}
 
 def materialise(ctx: TrialContext):
     """(protocol, setup, model) of a context. The model is built once per process for everything but
-    the overrides (building and deriving its equations takes seconds); each call resets its values to
-    the parameter set's and applies the context's overrides, so contexts that differ only in their
-    overrides (calibration, sensitivity) share one model and one kernel. The key holds the parameter-set
-    file's modification time: a long-lived worker (Dask) then sees a set installed after it started."""
+    the seed and the overrides (building it and deriving its equations takes about a second); each call
+    resets its values to the parameter set's and applies the context's overrides, so contexts that differ
+    only in their seed (the cohorts of a check) or their overrides (calibration, sensitivity) share one
+    model and one kernel. The key holds the parameter-set file's modification time: a long-lived worker
+    (Dask) then sees a set installed after it started."""
     from ..calibration.parameter_set import apply_parameter_set, load_parameter_set
 
     path, version = parameter_set_file(ctx)
-    k = (replace(ctx, overrides=()).key(), version)
+    k = (replace(ctx, overrides=(), seed=0).key(), version)
     if k not in _CACHE:
         proto = parse_protocol(ctx.protocol)
         setup = get_setup(ctx.model_name)
