@@ -106,6 +106,20 @@ def test_deterministic_across_batch_sizes(reference_run, tmp_path):
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
 
 
+def test_cohorts_of_other_seeds_share_the_model_and_keep_their_own_results(reference_run, tmp_path):
+    """A check's cohorts differ only in their seed: one model (and kernel) serves them all, and a cohort's results
+    do not depend on which seeds the process ran before."""
+    from livermet.trial.simulate import _CACHE, TrialContext, materialise
+
+    data = proto().model_dump(mode="json")
+    assert materialise(TrialContext(data, "toy", 11))[2] is materialise(TrialContext(data, "toy", 12))[2]
+    run_trial(proto(), N, 12, tmp_path / "s12", model_name="toy", batch_size=N, progress=False)
+    _CACHE.clear()
+    run_trial(proto(), N, 12, tmp_path / "s12_fresh", model_name="toy", batch_size=N, progress=False)
+    pd.testing.assert_frame_equal(endpoints_of(tmp_path / "s12"), endpoints_of(tmp_path / "s12_fresh"))
+    assert not endpoints_of(tmp_path / "s12").equals(endpoints_of(reference_run))
+
+
 def test_kill_and_resume_equals_uninterrupted(reference_run, tmp_path):
     out = tmp_path / "killed"
     with pytest.raises(KeyboardInterrupt):

@@ -11,7 +11,6 @@ MET_SITES = ("liver", "bone", "brain", "adrenal")
 
 # Sources (as listed in ../shared/reference/models-and-parameters.md; equations re-implemented, no code copied)
 QSPIO = "Wang et al. 2021 JITC / 2023 npj Precis Oncol, QSPIO-TNBC NSCLC parameter set (parameters_NSCLC.m)"
-QSPIO_CORE = "Sove et al. 2020 CPT:PSP (QSP-IO core equations)"
 HAHNFELDT = "Hahnfeldt et al. 1999 Cancer Res 59:4770 (dynamic vascular capacity), as parameterised in QSPIO-TNBC"
 ROBERTSON_TESSI = "Robertson-Tessi et al. 2012 J Theor Biol 293:66, via QSPIO-TNBC NSCLC parameters"
 DEBOER = "De Boer & Perelson 1995 J Theor Biol 175:567, via QSPIO-TNBC NSCLC parameters"
@@ -23,7 +22,6 @@ KOOP = "Koop et al. 1995 Cancer Res 55:2520 (>80% of arrested cells extravasate)
 STRUEMPER = "Struemper et al. 2025 CPT:PSP 14:1006 (NSCLC population medians: LDH 225.5 U/L, PD-L1 15%, NLR 4.1)"
 DEPILLIS = ("de Pillis, Radunskaya & Wiseman 2005 Cancer Res 65:7950 (CD8 T-cell expansion driven by the tumour "
             "cells they kill; human parameters fitted to patients; read in shared/reference/models-and-parameters.md 2.3)")
-TUMEH = "Tumeh et al. 2017 Cancer Immunol Res 5:417"
 KRUSE = "Kruse et al. (clodronate Kupffer-cell depletion), cited in seed 000 section 1.1.2"
 
 
