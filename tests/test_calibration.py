@@ -490,6 +490,16 @@ def test_check_structure_and_cli(toy_trial, tmp_path):
     assert bad.exit_code == 2 and "nonexistent_set" in bad.output
 
 
+def test_check_on_dask_with_its_cohorts_in_flight_at_once_equals_in_process(toy_trial):
+    from distributed import Client, LocalCluster
+
+    here = run_check(None, trials=[toy_trial], replicates=3, patients=30, model_name="toy")
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None, processes=True) as cluster, \
+            Client(cluster) as client:
+        there = run_check(None, trials=[toy_trial], replicates=3, patients=30, model_name="toy", scheduler=client)
+    assert there["rows"] == here["rows"] and there["contrasts"] == here["contrasts"]
+
+
 def test_checks_at_consecutive_seeds_are_the_cohorts_of_one_larger_check(toy_trial):
     """Cohort k of a check runs on seed + k, so checks at seeds 1 and 2 (one cohort each) hold the two cohorts
     of the check at seed 1 with two: what docs/calibration/pool_checks.py relies on."""

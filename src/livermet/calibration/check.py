@@ -31,6 +31,7 @@ for arms with a published reference, the median time to nadir and log-volume gro
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -40,7 +41,7 @@ from ..knowledge import load_knowledge_base
 from ..trial.library import published_for, resolve
 from ..trial.protocol import load_protocol
 from ..trial.runner import precompile
-from .evaluate import fallback_n, score_trial
+from .evaluate import fallback_n, in_flight, score_trial
 from .heterogeneity import residual_heterogeneity
 from .objective import Scored, huber, p_number, score
 from .targets import mapped_trials, validation_trials
@@ -215,6 +216,29 @@ def summarise_rows(rows: list[dict], replicates: int) -> dict:
             "heterogeneity": residual_heterogeneity(rows, replicates)}
 
 
+def _cohorts(parameter_set, trials, replicates, patients, seed, model_name, scheduler, validation):
+    """Every trial's cohorts, in cohort order, as calls that return their TrialFit (evaluate.in_flight), and a call
+    that cancels those not started."""
+    def cohort(t, r):
+        protocol = load_protocol(resolve(t))
+        figures = published_for(protocol, validation=True) if validation else None  # None: the targets
+        return score_trial(t, {}, int(patients or protocol.sample_size), seed + r, model_name=model_name,
+                           parameter_set=parameter_set, scheduler=scheduler, published=figures)
+
+    results, cancel = in_flight([functools.partial(cohort, t, r) for t in trials for r in range(replicates)], scheduler)
+    return {t: results[i * replicates:(i + 1) * replicates] for i, t in enumerate(trials)}, cancel
+
+
+def _row(trial: str, s: Scored) -> dict:
+    return {"id": s.row["target_id"] or s.row["record"], "record": s.row["record"], "trial_id": trial,
+            "endpoint": s.row["quantity"], "kind": s.row["kind"], "role": s.row.get("role"),
+            "experimental": s.row.get("experimental"), "control": s.row.get("control"),
+            "observed": s.row["published"], "ci": json_interval(list(s.interval) if s.interval else None),
+            "ci_source": s.ci_source, "simulated": s.row["simulated"],
+            "simulated_ci": s.row["simulated_ci"], "simulated_replicates": s.row["simulated_replicates"],
+            "z": s.z, "within": bool(s.within)}
+
+
 def _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress, validation) -> dict:
     rows: list[dict] = []
     dynamics: list[dict] = []
@@ -223,29 +247,25 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
     simulated = 0
     if scheduler is not None:
         precompile([load_protocol(resolve(t)) for t in trials], scheduler, model_name)
-    for i, t in enumerate(trials):
-        protocol = load_protocol(resolve(t))
-        n = int(patients or protocol.sample_size)
-        figures = published_for(protocol, validation=True) if validation else None  # None: the targets
-        reps = [score_trial(t, {}, n, seed + r, model_name=model_name, parameter_set=parameter_set,
-                            scheduler=scheduler, published=figures) for r in range(replicates)]
-        failures += sum(x.failures for x in reps)
-        dynamics += [{"trial_id": t, **d} for d in reps[0].dynamics]  # first cohort: a diagnostic, not scored
-        nadir += [{"trial_id": t, **d} for d in reps[0].nadir]
-        simulated += n * replicates
-        for j in range(len(reps[0].scored)):
-            s = _combine([x.scored[j] for x in reps], fallback_n(protocol, reps[0].scored[j].row))
-            if s.ci_source == "none" or s.row.get("kind") is None:
-                continue
-            rows.append({"id": s.row["target_id"] or s.row["record"], "record": s.row["record"], "trial_id": t,
-                         "endpoint": s.row["quantity"], "kind": s.row["kind"], "role": s.row.get("role"),
-                         "experimental": s.row.get("experimental"), "control": s.row.get("control"),
-                         "observed": s.row["published"], "ci": json_interval(list(s.interval) if s.interval else None),
-                         "ci_source": s.ci_source, "simulated": s.row["simulated"],
-                         "simulated_ci": s.row["simulated_ci"], "simulated_replicates": s.row["simulated_replicates"],
-                         "z": s.z, "within": bool(s.within)})
-        if progress:
-            progress(i + 1, len(trials), t)
+    cohorts, cancel = _cohorts(parameter_set, trials, replicates, patients, seed, model_name, scheduler, validation)
+    try:
+        for i, t in enumerate(trials):
+            protocol = load_protocol(resolve(t))
+            n = int(patients or protocol.sample_size)
+            reps = [c() for c in cohorts[t]]
+            failures += sum(x.failures for x in reps)
+            dynamics += [{"trial_id": t, **d} for d in reps[0].dynamics]  # first cohort: a diagnostic, not scored
+            nadir += [{"trial_id": t, **d} for d in reps[0].nadir]
+            simulated += n * replicates
+            for j in range(len(reps[0].scored)):
+                s = _combine([x.scored[j] for x in reps], fallback_n(protocol, reps[0].scored[j].row))
+                if s.ci_source == "none" or s.row.get("kind") is None:
+                    continue
+                rows.append(_row(t, s))
+            if progress:
+                progress(i + 1, len(trials), t)
+    finally:
+        cancel()  # after a failure, the cohorts not started yet
     con = contrasts(rows)
     public = ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source", "simulated",
               "simulated_ci", "simulated_replicates", "z", "within")

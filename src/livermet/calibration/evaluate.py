@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..analysis.trial_summary import analysis_table, compare_published
 from ..analysis.tumour_dynamics import arm_dynamics, nadir_dynamics
@@ -13,6 +15,8 @@ from ..trial.protocol import Protocol, load_protocol
 from ..trial.runner import precompile, simulate_trial
 from ..trial.survival_link import LINK_PREFIX
 from .objective import Scored, negative_log_likelihood, score
+
+TRIALS_IN_FLIGHT = 8  # simulations of whole cohorts at once on a Dask cluster (each split over the workers)
 
 
 @dataclass
@@ -127,6 +131,18 @@ def score_trial(trial: str, values: dict[str, float], n_patients: int | None, se
                     nadir_dynamics(results["assessments"], regimens))
 
 
+def in_flight(calls: list[Callable], scheduler) -> tuple[list[Callable], Callable]:
+    """The calls (each simulating and scoring one cohort) as calls that return their results, and a call that cancels
+    those not started. On a Dask cluster they are all put in flight at once: one at a time, the workers idled while
+    the client assembled and scored each cohort, and a small cohort kept them busy for under a second. In-process
+    each runs when its result is asked for."""
+    if scheduler is None:
+        return list(calls), lambda: None
+    pool = ThreadPoolExecutor(max_workers=TRIALS_IN_FLIGHT)
+    futures = [pool.submit(c) for c in calls]
+    return [f.result for f in futures], lambda: pool.shutdown(wait=False, cancel_futures=True)
+
+
 def evaluate(values: dict[str, float], trials: list[str], n_patients: int | dict[str, int] | None, seed: int, *,
              published: dict[str, list[dict]] | None = None, **kw) -> Evaluation:
     """Score every trial; n_patients: one size for all, or per trial."""
@@ -140,10 +156,14 @@ def evaluate(values: dict[str, float], trials: list[str], n_patients: int | dict
     try:
         if scheduler is not None:
             precompile([load_protocol(resolve(t)) for t in trials], scheduler, kw.get("model_name", "liver"))
-        for t in trials:
-            n = n_patients.get(t) if isinstance(n_patients, dict) else n_patients
-            ev.trials.append(score_trial(t, values, n, seed, published=(published or {}).get(t),
-                                         scheduler=scheduler, **kw))
+        sizes = {t: n_patients.get(t) if isinstance(n_patients, dict) else n_patients for t in trials}
+        results, cancel = in_flight([functools.partial(score_trial, t, values, sizes[t], seed, scheduler=scheduler,
+                                                       published=(published or {}).get(t), **kw) for t in trials],
+                                    scheduler)
+        try:
+            ev.trials.extend(r() for r in results)
+        finally:
+            cancel()  # after a failure, the trials not started yet
     finally:
         if client is not None:
             client.close()
