@@ -16,7 +16,7 @@ from ..trial.runner import precompile, simulate_trial
 from ..trial.survival_link import LINK_PREFIX
 from .objective import Scored, negative_log_likelihood, score
 
-TRIALS_IN_FLIGHT = 8  # simulations of whole cohorts at once on a Dask cluster (each split over the workers)
+COHORTS_IN_FLIGHT = 8  # cohorts simulated together on a Dask cluster (each split over the workers)
 
 
 @dataclass
@@ -133,12 +133,12 @@ def score_trial(trial: str, values: dict[str, float], n_patients: int | None, se
 
 def in_flight(calls: list[Callable], scheduler) -> tuple[list[Callable], Callable]:
     """The calls (each simulating and scoring one cohort) as calls that return their results, and a call that cancels
-    those not started. On a Dask cluster they are all put in flight at once: one at a time, the workers idled while
-    the client assembled and scored each cohort, and a small cohort kept them busy for under a second. In-process
-    each runs when its result is asked for."""
+    those not started. On a Dask cluster COHORTS_IN_FLIGHT of them run together: one at a time, the workers idled
+    while the client assembled and scored each cohort, and a small cohort kept them busy for under a second.
+    In-process each runs when its result is asked for."""
     if scheduler is None:
         return list(calls), lambda: None
-    pool = ThreadPoolExecutor(max_workers=TRIALS_IN_FLIGHT)
+    pool = ThreadPoolExecutor(max_workers=COHORTS_IN_FLIGHT)
     futures = [pool.submit(c) for c in calls]
     return [f.result for f in futures], lambda: pool.shutdown(wait=False, cancel_futures=True)
 
