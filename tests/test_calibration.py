@@ -450,7 +450,8 @@ def test_check_structure_and_cli(toy_trial, tmp_path):
     assert res["targets"] == len(res["rows"]) == 3  # KEYNOTE-189 OS: two medians and the HR
     for r in res["rows"]:
         assert set(r) == {"id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source",
-                          "simulated", "simulated_ci", "simulated_replicates", "z", "within"}
+                          "simulated", "simulated_ci", "simulated_replicates", "z", "within", "repeats"}
+        assert r["repeats"] is None
         assert len(r["simulated_replicates"]) == 2 and r["simulated"] == pytest.approx(np.median(r["simulated_replicates"]))
         assert r["id"] == "T23" and r["ci_source"] == "published"
         lo, hi = r["simulated_ci"]
@@ -488,6 +489,28 @@ def test_check_structure_and_cli(toy_trial, tmp_path):
     assert tg.exit_code == 0 and json.loads(tg.stdout)["rows"] == 37
     bad = runner.invoke(app, ["calibrate", "check", "--model", "toy", "--parameter-set", "nonexistent_set"])
     assert bad.exit_code == 2 and "nonexistent_set" in bad.output
+
+
+def test_a_figure_two_records_cite_is_one_target(tmp_path):
+    """IMpower150's two comparisons (T21, T22) share their control arm's median OS, 14.7 months: each record keeps
+    its row, but the check counts the figure once and so does the objective of the fit."""
+    p = tmp_path / "toy_shared_control.yaml"
+    p.write_text(yaml.safe_dump({**PROTOCOL, "id": "toy_shared_control", "published": [
+        {"record": r, "experimental": "io_chemo", "control": "chemo"} for r in ("target_t21", "target_t22")]}))
+    res = run_check(None, trials=[str(p)], replicates=1, patients=40, model_name="toy")
+    rows = res["rows"]
+    assert len(rows) == 6  # per record: two medians and the HR
+    repeated = [r for r in rows if r["repeats"]]
+    assert [(r["record"], r["repeats"], r["observed"]) for r in repeated] == [("target_t22", "target_t21", 14.7)]
+    first = next(r for r in rows if r["record"] == "target_t21" and r["observed"] == 14.7)
+    assert repeated[0]["simulated"] == first["simulated"]
+    # the experimental medians (19.5, 19.0) are the same patients against different published values: two targets
+    assert res["targets"] == 5 and res["objective"]["rows_scored"] == 5
+    assert res["within_ci"] == sum(r["within"] for r in rows if not r["repeats"])
+    assert res["objective"]["gaussian"] == pytest.approx(sum(r["z"] ** 2 / 2 for r in rows if not r["repeats"]))
+    fit = score_trial(str(p), {}, 40, 1, model_name="toy")
+    assert fit.objective() == pytest.approx(sum(s.z ** 2 / 2 for s in fit.scored if not s.row["repeats"]))
+    assert fit.objective() < sum(s.z ** 2 / 2 for s in fit.scored)
 
 
 def test_check_on_dask_with_its_cohorts_in_flight_at_once_equals_in_process(toy_trial):

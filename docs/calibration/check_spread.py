@@ -5,7 +5,8 @@ The checks (of one parameter set, written with each row's cohort values in cohor
 joined into one set of cohorts. Every draw takes K of them at random, without replacement, and scores each row as a
 K-cohort check would: its figure is the median over the drawn cohorts (a median not reached counting as longer than
 every reached one), and it is within when that lies inside the row's interval. The liver vs no-liver contrasts are
-left out. Prints the spread of the count over the draws and the share of draws that reach 80% of the rows. Drawing
+left out, and so is a row that repeats a figure another record cites (it counts once, as in the check). Prints the
+spread of the count over the draws and the share of draws that reach 80% of the rows. Drawing
 without replacement from a finite set of cohorts understates the spread a little (K of 30: by about a sixth of its
 variance).
 Run with the package's Python: .venv/bin/python docs/calibration/check_spread.py CHECK ... --cohorts 9
@@ -13,6 +14,8 @@ Run with the package's Python: .venv/bin/python docs/calibration/check_spread.py
 import argparse, json, math, warnings
 
 import numpy as np
+
+from livermet.calibration.check import mark_stored_repeats
 
 ap = argparse.ArgumentParser()
 ap.add_argument("checks", nargs="+")
@@ -32,11 +35,12 @@ def row_keys(check: dict) -> list[tuple]:  # the sample size in an endpoint's la
     return [(r["record"], r["trial_id"], r["endpoint"].split(", n=")[0]) for r in check["rows"]]
 
 
+first["rows"] = [r for r in mark_stored_repeats(first["rows"]) if not r["repeats"]]
 keys = row_keys(first)
 assert len(set(keys)) == len(keys), "two rows of a check share a key"
 for c in checks[1:]:  # an assembled check may list its trials in another order: align its rows by key
     by_key = dict(zip(row_keys(c), c["rows"]))
-    assert set(by_key) == set(keys), "rows differ"
+    assert set(by_key) >= set(keys), "rows differ"
     c["rows"] = [by_key[k] for k in keys]
 # values[row, cohort]; a median a cohort did not reach is +inf (longer than every reached one, as in the check),
 # any other missing figure NaN (left out)

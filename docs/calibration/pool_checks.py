@@ -15,8 +15,8 @@ import json, math, re, sys
 import numpy as np
 
 from livermet.calibration.check import (_dir, _not_reached_difference, _paired_differences, _replicate_directions,
-                                        _replicates, _same_way, cohort_median, summarise_contrasts,
-                                        within_counts)
+                                        _replicates, _same_way, cohort_median, mark_stored_repeats,
+                                        summarise_contrasts, within_counts)
 
 
 def cohort_values(row: dict, replicates: int) -> list[float]:
@@ -35,6 +35,7 @@ def key(row: dict) -> tuple:
 
 checks, out_path = [json.load(open(p)) for p in sys.argv[1:-1]], sys.argv[-1]
 first = checks[0]
+mark_stored_repeats(first["rows"])  # a figure two records cite counts once (calibration/check.py)
 assert all(c["parameter_set"] == first["parameter_set"] and set(c["trials"]) == set(first["trials"]) for c in checks)
 for c in checks[1:]:  # rows in the first check's order: an assembled check may hold its trials in another order
     by_key = {key(r): r for r in c["rows"]}
@@ -53,7 +54,7 @@ for i, r in enumerate(first["rows"]):
     lo, hi = r["ci"][0], math.inf if r["ci"][1] is None else r["ci"][1]
     rows.append({**{k: r[k] for k in ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source")},
                  "simulated": sim, "simulated_ci": sim_ci, "simulated_replicates": values,
-                 "within": sim is not None and lo <= sim <= hi})
+                 "within": sim is not None and lo <= sim <= hi, "repeats": r["repeats"]})
 
 by_endpoint = {(r["record"], r["endpoint"]): r for r in rows}
 contrasts = []

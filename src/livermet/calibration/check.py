@@ -8,7 +8,9 @@ of survival that a cohort did not reach counts as longer than every reached one 
 does a subgroup's in the liver vs no-liver contrasts.
 The default is 9 cohorts: 3-cohort checks counted 3.6 rows fewer inside, on average, than 39 cohorts pooled
 (a noisy median pushes more near-edge figures out than in), 9-cohort checks 0.75 (docs/calibration.md, session 45).
-A target is within when that figure lies inside the published 95% CI; a hazard ratio published without
+A figure two records cite (a control arm two comparisons share) is one target: its row appears under each record,
+the second with `repeats` naming the first, and counts once (objective.mark_repeats). A target is within when that
+figure lies inside the published 95% CI; a hazard ratio published without
 a CI but with an exact P value gets the interval that P implies (`ci_source: derived from P`), and other
 figures without a CI the interval implied by their group's size (`derived from n`; for a subgroup of a
 study of published size, the subgroup's share of it).
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 
 import numpy as np
 
@@ -43,7 +46,7 @@ from ..trial.protocol import load_protocol
 from ..trial.runner import precompile
 from .evaluate import fallback_n, in_flight, score_trial
 from .heterogeneity import residual_heterogeneity
-from .objective import Scored, huber, p_number, score
+from .objective import Scored, huber, mark_repeats, p_number, score
 from .targets import mapped_trials, validation_trials
 
 ROBUST_Z = 2.0  # the Huber threshold of the library's calibration specs, for the summary objective
@@ -194,8 +197,24 @@ def summarise_contrasts(con: list[dict]) -> dict:
             "significant_contrasts_right_direction": int(sum(c["right_direction"] for c in significant))}
 
 
+def mark_stored_repeats(rows: list[dict]) -> list[dict]:
+    """`repeats` for the rows of a check written before it existed: the same published value and interval against
+    the same simulated figure, cohort by cohort (whichever arm of its record the group is)."""
+    if all("repeats" in r for r in rows):
+        return rows
+    return mark_repeats(rows, lambda r: (r["trial_id"], re.sub(r"\((experimental|control): ", "(", r["endpoint"]),
+                                         r["observed"], str(r["ci"]), str(r.get("simulated_replicates"))))
+
+
+def distinct(rows: list[dict]) -> list[dict]:
+    """The rows that are figures of their own: not a repeat of another record's row (objective.mark_repeats)."""
+    return [r for r in rows if not r.get("repeats")]
+
+
 def within_counts(rows: list[dict]) -> dict:
-    """How many of a check's rows lie inside their intervals, in all and among those with a published CI."""
+    """How many of a check's distinct figures lie inside their intervals, in all and among those with a published
+    CI."""
+    rows = distinct(rows)
     within = sum(r["within"] for r in rows)
     return {"targets": len(rows), "within_ci": int(within),
             "fraction_within_ci": within / len(rows) if rows else None,
@@ -206,6 +225,7 @@ def within_counts(rows: list[dict]) -> dict:
 def summarise_rows(rows: list[dict], replicates: int) -> dict:
     """A check's figures over its scored rows: how many lie inside their intervals, the objective and the
     residual heterogeneity."""
+    rows = distinct(rows)
     zs = [r["z"] for r in rows if r["z"] is not None]
     return {**within_counts(rows),
             # the fit's objective at the published sizes: every row, z with one cohort's sampling error
@@ -236,7 +256,7 @@ def _row(trial: str, s: Scored) -> dict:
             "observed": s.row["published"], "ci": json_interval(list(s.interval) if s.interval else None),
             "ci_source": s.ci_source, "simulated": s.row["simulated"],
             "simulated_ci": s.row["simulated_ci"], "simulated_replicates": s.row["simulated_replicates"],
-            "z": s.z, "within": bool(s.within)}
+            "z": s.z, "within": bool(s.within), "repeats": s.row.get("repeats")}
 
 
 def _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress, validation) -> dict:
@@ -268,7 +288,7 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
         cancel()  # after a failure, the cohorts not started yet
     con = contrasts(rows)
     public = ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source", "simulated",
-              "simulated_ci", "simulated_replicates", "z", "within")
+              "simulated_ci", "simulated_replicates", "z", "within", "repeats")
     return {**summarise_rows(rows, replicates), **summarise_contrasts(con),
             "figures": "validation" if validation else "targets", "replicates": replicates, "seed": seed,
             "patients_simulated": simulated, "solver_failures": failures,

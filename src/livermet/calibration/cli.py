@@ -188,7 +188,8 @@ def _check_or_validate(validation: bool, parameter_set, trials, replicates, pati
     for r in res["rows"]:
         t.add_row(r["id"], r["trial_id"], r["endpoint"], f(r["observed"]),
                   interval_text(r["ci"]) + DERIVED_LABEL.get(r["ci_source"], ""),
-                  f(r["simulated"]), interval_text(r["simulated_ci"]), "yes" if r["within"] else "no")
+                  f(r["simulated"]), interval_text(r["simulated_ci"]),
+                  ("yes" if r["within"] else "no") + (f" (counted under {r['repeats']})" if r.get("repeats") else ""))
     Console().print(t)
     d = Table("trial", "arm", "kg /week", "ks /week", "TTG weeks", "no shrinkage", "ORR", "PD best",
               "published kg, ks, TTG")

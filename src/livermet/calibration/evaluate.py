@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from ..trial.library import published_for, resolve
 from ..trial.protocol import Protocol, load_protocol
 from ..trial.runner import precompile, simulate_trial
 from ..trial.survival_link import LINK_PREFIX
-from .objective import Scored, negative_log_likelihood, score
+from .objective import Scored, mark_repeats, negative_log_likelihood, score
 
 COHORTS_IN_FLIGHT = 8  # cohorts simulated together on a Dask cluster (each split over the workers)
 
@@ -60,14 +61,23 @@ class Evaluation:
 
 
 def published_rows(results: dict, protocol: Protocol, published: list[dict] | None = None) -> list[dict]:
-    """compare_published rows of a simulated trial (only the published part of the trial summary);
-    `published` replaces the knowledge-base records the protocol cites (synthetic data in tests)."""
+    """compare_published rows of a simulated trial (only the published part of the trial summary), each with
+    `repeats` (objective.mark_repeats); `published` replaces the knowledge-base records the protocol cites
+    (synthetic data in tests)."""
     df = analysis_table(results, list(protocol.subgroups), list(protocol.randomisation.stratify_by))
     ctrl = protocol.control_arm.id if protocol.control_arm else None
     exps = [a.id for a in protocol.experimental_arms] if ctrl else []
     pats = results["patients"]
     share = {"liver_metastasis": float((pats["liver_metastasis"] == "yes").mean()) if len(pats) else 0.0}
-    return compare_published(df, published if published is not None else published_for(protocol), ctrl, exps, share)
+    rows = compare_published(df, published if published is not None else published_for(protocol), ctrl, exps, share)
+    return mark_repeats(rows, _figure)
+
+
+def _figure(row: dict) -> tuple:
+    """What makes two rows one figure: the same statistic of the same patients (whichever arm of its record the
+    group is) against the same published value."""
+    group = re.sub(r"\((experimental|control): ", "(", str(row["quantity"]))
+    return row["subgroup"], row["kind"], group, row["published"], str(row["published_ci"])
 
 
 def fallback_n(protocol: Protocol, row: dict) -> float:

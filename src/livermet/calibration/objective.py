@@ -191,6 +191,22 @@ def huber(z: float, k: float | None) -> float:
     return 0.5 * z * z if k is None or a <= k else k * a - 0.5 * k * k
 
 
+def mark_repeats(rows: list[dict], key) -> list[dict]:
+    """Set each row's `repeats` to the record of an earlier row with the same `key(row)`, else None.
+
+    Two records may cite one figure: IMpower150's control OS (14.7 months) is both T21's and T22's control, and
+    Cai 2023's triple-therapy PFS (6.44 months) is the experimental arm of both its comparisons. Each record keeps
+    its row (its contrasts need it), but the figure is one target: the objective and the count of rows inside
+    their intervals read it once."""
+    first: dict = {}
+    for r in rows:
+        k = key(r)
+        r["repeats"] = first.get(k)
+        first.setdefault(k, r["record"])
+    return rows
+
+
 def negative_log_likelihood(scored: list[Scored], robust_z: float | None = None) -> float:
-    """Sum of z^2 / 2 (the Gaussian negative log-likelihood), or of its Huber form with threshold robust_z."""
-    return float(sum(huber(s.z, robust_z) for s in scored if s.z is not None))
+    """Sum of z^2 / 2 (the Gaussian negative log-likelihood), or of its Huber form with threshold robust_z, over the
+    distinct figures (a row that repeats another record's figure counts once: `mark_repeats`)."""
+    return float(sum(huber(s.z, robust_z) for s in scored if s.z is not None and not s.row.get("repeats")))
