@@ -450,8 +450,8 @@ def test_check_structure_and_cli(toy_trial, tmp_path):
     assert res["targets"] == len(res["rows"]) == 3  # KEYNOTE-189 OS: two medians and the HR
     for r in res["rows"]:
         assert set(r) == {"id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source",
-                          "simulated", "simulated_ci", "simulated_replicates", "z", "within", "repeats"}
-        assert r["repeats"] is None
+                          "simulated", "simulated_ci", "simulated_replicates", "z", "within", "not_counted"}
+        assert r["not_counted"] is None
         assert len(r["simulated_replicates"]) == 2 and r["simulated"] == pytest.approx(np.median(r["simulated_replicates"]))
         assert r["id"] == "T23" and r["ci_source"] == "published"
         lo, hi = r["simulated_ci"]
@@ -500,17 +500,32 @@ def test_a_figure_two_records_cite_is_one_target(tmp_path):
     res = run_check(None, trials=[str(p)], replicates=1, patients=40, model_name="toy")
     rows = res["rows"]
     assert len(rows) == 6  # per record: two medians and the HR
-    repeated = [r for r in rows if r["repeats"]]
-    assert [(r["record"], r["repeats"], r["observed"]) for r in repeated] == [("target_t22", "target_t21", 14.7)]
+    repeated = [r for r in rows if r["not_counted"]]
+    assert [(r["record"], r["not_counted"], r["observed"]) for r in repeated] == [
+        ("target_t22", "repeats target_t21", 14.7)]
     first = next(r for r in rows if r["record"] == "target_t21" and r["observed"] == 14.7)
     assert repeated[0]["simulated"] == first["simulated"]
     # the experimental medians (19.5, 19.0) are the same patients against different published values: two targets
     assert res["targets"] == 5 and res["objective"]["rows_scored"] == 5
-    assert res["within_ci"] == sum(r["within"] for r in rows if not r["repeats"])
-    assert res["objective"]["gaussian"] == pytest.approx(sum(r["z"] ** 2 / 2 for r in rows if not r["repeats"]))
+    assert res["within_ci"] == sum(r["within"] for r in rows if not r["not_counted"])
+    assert res["objective"]["gaussian"] == pytest.approx(sum(r["z"] ** 2 / 2 for r in rows if not r["not_counted"]))
     fit = score_trial(str(p), {}, 40, 1, model_name="toy")
-    assert fit.objective() == pytest.approx(sum(s.z ** 2 / 2 for s in fit.scored if not s.row["repeats"]))
+    assert fit.objective() == pytest.approx(sum(s.z ** 2 / 2 for s in fit.scored if not s.row["not_counted"]))
     assert fit.objective() < sum(s.z ** 2 / 2 for s in fit.scored)
+
+
+def test_a_figure_the_trial_is_built_from_is_not_a_target(tmp_path):
+    """KEYNOTE-189's share of patients with liver metastasis (19%) sets the cohort's prevalence, so the check shows
+    the simulated share but does not count it: only sampling could move it out."""
+    base = {**PROTOCOL, "published": [{"record": "target_t24_baseline_liver_metastasis"}, {"record": "target_t23"}]}
+    for prevalence, counted in ((None, 4), ({"liver": 0.19}, 3)):
+        p = tmp_path / f"toy_share_{counted}.yaml"
+        p.write_text(yaml.safe_dump({**base, "id": p.stem, "population": {"prevalence": prevalence} if prevalence
+                                     else None}))
+        res = run_check(None, trials=[str(p)], replicates=1, patients=40, model_name="toy")
+        share = next(r for r in res["rows"] if r["kind"] == "share")
+        assert share["not_counted"] == (None if prevalence is None else "input of the trial")
+        assert len(res["rows"]) == 4 and res["targets"] == counted == res["objective"]["rows_scored"]
 
 
 def test_check_on_dask_with_its_cohorts_in_flight_at_once_equals_in_process(toy_trial):

@@ -5,7 +5,8 @@ The checks (of one parameter set, written with each row's cohort values in cohor
 joined into one set of cohorts. Every draw takes K of them at random, without replacement, and scores each row as a
 K-cohort check would: its figure is the median over the drawn cohorts (a median not reached counting as longer than
 every reached one), and it is within when that lies inside the row's interval. The liver vs no-liver contrasts are
-left out, and so is a row that repeats a figure another record cites (it counts once, as in the check). Prints the
+left out, and so are the rows the check does not count (an input of the trial, a figure another record cites:
+calibration/check.py). Prints the
 spread of the count over the draws and the share of draws that reach 80% of the rows. Drawing
 without replacement from a finite set of cohorts understates the spread a little (K of 30: by about a sixth of its
 variance).
@@ -15,7 +16,7 @@ import argparse, json, math, warnings
 
 import numpy as np
 
-from livermet.calibration.check import mark_stored_repeats
+from livermet.calibration.check import mark_stored
 
 ap = argparse.ArgumentParser()
 ap.add_argument("checks", nargs="+")
@@ -35,7 +36,7 @@ def row_keys(check: dict) -> list[tuple]:  # the sample size in an endpoint's la
     return [(r["record"], r["trial_id"], r["endpoint"].split(", n=")[0]) for r in check["rows"]]
 
 
-first["rows"] = [r for r in mark_stored_repeats(first["rows"]) if not r["repeats"]]
+first["rows"] = [r for r in mark_stored(first["rows"]) if not r["not_counted"]]
 keys = row_keys(first)
 assert len(set(keys)) == len(keys), "two rows of a check share a key"
 for c in checks[1:]:  # an assembled check may list its trials in another order: align its rows by key

@@ -15,7 +15,7 @@ import json, math, re, sys
 import numpy as np
 
 from livermet.calibration.check import (_dir, _not_reached_difference, _paired_differences, _replicate_directions,
-                                        _replicates, _same_way, cohort_median, mark_stored_repeats,
+                                        _replicates, _same_way, cohort_median, mark_stored,
                                         summarise_contrasts, within_counts)
 
 
@@ -35,7 +35,7 @@ def key(row: dict) -> tuple:
 
 checks, out_path = [json.load(open(p)) for p in sys.argv[1:-1]], sys.argv[-1]
 first = checks[0]
-mark_stored_repeats(first["rows"])  # a figure two records cite counts once (calibration/check.py)
+mark_stored(first["rows"])  # inputs and repeated figures are not counted (calibration/check.py)
 assert all(c["parameter_set"] == first["parameter_set"] and set(c["trials"]) == set(first["trials"]) for c in checks)
 for c in checks[1:]:  # rows in the first check's order: an assembled check may hold its trials in another order
     by_key = {key(r): r for r in c["rows"]}
@@ -54,7 +54,7 @@ for i, r in enumerate(first["rows"]):
     lo, hi = r["ci"][0], math.inf if r["ci"][1] is None else r["ci"][1]
     rows.append({**{k: r[k] for k in ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source")},
                  "simulated": sim, "simulated_ci": sim_ci, "simulated_replicates": values,
-                 "within": sim is not None and lo <= sim <= hi, "repeats": r["repeats"]})
+                 "within": sim is not None and lo <= sim <= hi, "not_counted": r["not_counted"]})
 
 by_endpoint = {(r["record"], r["endpoint"]): r for r in rows}
 contrasts = []

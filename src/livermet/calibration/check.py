@@ -8,9 +8,10 @@ of survival that a cohort did not reach counts as longer than every reached one 
 does a subgroup's in the liver vs no-liver contrasts.
 The default is 9 cohorts: 3-cohort checks counted 3.6 rows fewer inside, on average, than 39 cohorts pooled
 (a noisy median pushes more near-edge figures out than in), 9-cohort checks 0.75 (docs/calibration.md, session 45).
-A figure two records cite (a control arm two comparisons share) is one target: its row appears under each record,
-the second with `repeats` naming the first, and counts once (objective.mark_repeats). A target is within when that
-figure lies inside the published 95% CI; a hazard ratio published without
+A row is a target of its own unless it is an input of its trial (a baseline share of liver metastasis that sets
+the cohort's prevalence) or repeats a figure another record cites (a control arm two comparisons share); such rows
+are shown with `not_counted` saying why, and left out of the counts and the objective (objective.mark_not_counted).
+A target is within when that figure lies inside the published 95% CI; a hazard ratio published without
 a CI but with an exact P value gets the interval that P implies (`ci_source: derived from P`), and other
 figures without a CI the interval implied by their group's size (`derived from n`; for a subgroup of a
 study of published size, the subgroup's share of it).
@@ -46,7 +47,7 @@ from ..trial.protocol import load_protocol
 from ..trial.runner import precompile
 from .evaluate import fallback_n, in_flight, score_trial
 from .heterogeneity import residual_heterogeneity
-from .objective import Scored, huber, mark_repeats, p_number, score
+from .objective import Scored, huber, mark_not_counted, p_number, score
 from .targets import mapped_trials, validation_trials
 
 ROBUST_Z = 2.0  # the Huber threshold of the library's calibration specs, for the summary objective
@@ -197,24 +198,32 @@ def summarise_contrasts(con: list[dict]) -> dict:
             "significant_contrasts_right_direction": int(sum(c["right_direction"] for c in significant))}
 
 
-def mark_stored_repeats(rows: list[dict]) -> list[dict]:
-    """`repeats` for the rows of a check written before it existed: the same published value and interval against
-    the same simulated figure, cohort by cohort (whichever arm of its record the group is)."""
-    if all("repeats" in r for r in rows):
+def mark_stored(rows: list[dict]) -> list[dict]:
+    """`not_counted` for the rows of a check written before it existed (objective.mark_not_counted): a baseline share
+    of a trial that sets its cohort's liver prevalence is an input, and a row with the same published value and
+    interval as an earlier one against the same simulated figure, cohort by cohort, is a repeat."""
+    if all("not_counted" in r for r in rows):
         return rows
-    return mark_repeats(rows, lambda r: (r["trial_id"], re.sub(r"\((experimental|control): ", "(", r["endpoint"]),
-                                         r["observed"], str(r["ci"]), str(r.get("simulated_replicates"))))
+
+    def is_input(r):
+        protocol = load_protocol(resolve(r["trial_id"]))
+        return r["kind"] == "share" and "liver" in ((protocol.population and protocol.population.prevalence) or {})
+
+    return mark_not_counted(rows, lambda r: (r["trial_id"], re.sub(r"\((experimental|control): ", "(", r["endpoint"]),
+                                             r["observed"], str(r["ci"]), str(r.get("simulated_replicates"))),
+                            is_input)
 
 
-def distinct(rows: list[dict]) -> list[dict]:
-    """The rows that are figures of their own: not a repeat of another record's row (objective.mark_repeats)."""
-    return [r for r in rows if not r.get("repeats")]
+def counted(rows: list[dict]) -> list[dict]:
+    """The rows that are targets of their own: neither an input of their trial nor a repeat of another record's
+    figure (objective.mark_not_counted)."""
+    return [r for r in rows if not r.get("not_counted")]
 
 
 def within_counts(rows: list[dict]) -> dict:
     """How many of a check's distinct figures lie inside their intervals, in all and among those with a published
     CI."""
-    rows = distinct(rows)
+    rows = counted(rows)
     within = sum(r["within"] for r in rows)
     return {"targets": len(rows), "within_ci": int(within),
             "fraction_within_ci": within / len(rows) if rows else None,
@@ -225,7 +234,7 @@ def within_counts(rows: list[dict]) -> dict:
 def summarise_rows(rows: list[dict], replicates: int) -> dict:
     """A check's figures over its scored rows: how many lie inside their intervals, the objective and the
     residual heterogeneity."""
-    rows = distinct(rows)
+    rows = counted(rows)
     zs = [r["z"] for r in rows if r["z"] is not None]
     return {**within_counts(rows),
             # the fit's objective at the published sizes: every row, z with one cohort's sampling error
@@ -256,7 +265,7 @@ def _row(trial: str, s: Scored) -> dict:
             "observed": s.row["published"], "ci": json_interval(list(s.interval) if s.interval else None),
             "ci_source": s.ci_source, "simulated": s.row["simulated"],
             "simulated_ci": s.row["simulated_ci"], "simulated_replicates": s.row["simulated_replicates"],
-            "z": s.z, "within": bool(s.within), "repeats": s.row.get("repeats")}
+            "z": s.z, "within": bool(s.within), "not_counted": s.row.get("not_counted")}
 
 
 def _check(parameter_set, trials, replicates, patients, seed, model_name, scheduler, progress, validation) -> dict:
@@ -288,7 +297,7 @@ def _check(parameter_set, trials, replicates, patients, seed, model_name, schedu
         cancel()  # after a failure, the cohorts not started yet
     con = contrasts(rows)
     public = ("id", "record", "trial_id", "endpoint", "kind", "observed", "ci", "ci_source", "simulated",
-              "simulated_ci", "simulated_replicates", "z", "within", "repeats")
+              "simulated_ci", "simulated_replicates", "z", "within", "not_counted")
     return {**summarise_rows(rows, replicates), **summarise_contrasts(con),
             "figures": "validation" if validation else "targets", "replicates": replicates, "seed": seed,
             "patients_simulated": simulated, "solver_failures": failures,

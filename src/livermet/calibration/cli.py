@@ -189,7 +189,7 @@ def _check_or_validate(validation: bool, parameter_set, trials, replicates, pati
         t.add_row(r["id"], r["trial_id"], r["endpoint"], f(r["observed"]),
                   interval_text(r["ci"]) + DERIVED_LABEL.get(r["ci_source"], ""),
                   f(r["simulated"]), interval_text(r["simulated_ci"]),
-                  ("yes" if r["within"] else "no") + (f" (counted under {r['repeats']})" if r.get("repeats") else ""))
+                  ("yes" if r["within"] else "no") + (f" (not counted: {r['not_counted']})" if r.get("not_counted") else ""))
     Console().print(t)
     d = Table("trial", "arm", "kg /week", "ks /week", "TTG weeks", "no shrinkage", "ORR", "PD best",
               "published kg, ks, TTG")

@@ -15,7 +15,7 @@ from ..trial.library import published_for, resolve
 from ..trial.protocol import Protocol, load_protocol
 from ..trial.runner import precompile, simulate_trial
 from ..trial.survival_link import LINK_PREFIX
-from .objective import Scored, mark_repeats, negative_log_likelihood, score
+from .objective import Scored, mark_not_counted, negative_log_likelihood, score
 
 COHORTS_IN_FLIGHT = 8  # cohorts simulated together on a Dask cluster (each split over the workers)
 
@@ -62,7 +62,7 @@ class Evaluation:
 
 def published_rows(results: dict, protocol: Protocol, published: list[dict] | None = None) -> list[dict]:
     """compare_published rows of a simulated trial (only the published part of the trial summary), each with
-    `repeats` (objective.mark_repeats); `published` replaces the knowledge-base records the protocol cites
+    `not_counted` (objective.mark_not_counted); `published` replaces the knowledge-base records the protocol cites
     (synthetic data in tests)."""
     df = analysis_table(results, list(protocol.subgroups), list(protocol.randomisation.stratify_by))
     ctrl = protocol.control_arm.id if protocol.control_arm else None
@@ -70,7 +70,7 @@ def published_rows(results: dict, protocol: Protocol, published: list[dict] | No
     pats = results["patients"]
     share = {"liver_metastasis": float((pats["liver_metastasis"] == "yes").mean()) if len(pats) else 0.0}
     rows = compare_published(df, published if published is not None else published_for(protocol), ctrl, exps, share)
-    return mark_repeats(rows, _figure)
+    return mark_not_counted(rows, _figure, functools.partial(_is_input, protocol))
 
 
 def _figure(row: dict) -> tuple:
@@ -78,6 +78,11 @@ def _figure(row: dict) -> tuple:
     group is) against the same published value."""
     group = re.sub(r"\((experimental|control): ", "(", str(row["quantity"]))
     return row["subgroup"], row["kind"], group, row["published"], str(row["published_ci"])
+
+
+def _is_input(protocol: Protocol, row: dict) -> bool:
+    """A baseline share of liver metastasis in a trial whose cohort is given that prevalence."""
+    return row.get("kind") == "share" and "liver" in ((protocol.population and protocol.population.prevalence) or {})
 
 
 def fallback_n(protocol: Protocol, row: dict) -> float:

@@ -209,7 +209,7 @@ class Checkpoint:
 
 
 ROW_KEYS = ("trial_id", "target_id", "record", "kind", "role", "quantity", "published", "published_ci",
-            "simulated", "simulated_ci", "z", "ci_source", "interval", "within", "repeats")
+            "simulated", "simulated_ci", "z", "ci_source", "interval", "within", "not_counted")
 
 
 def _trial_records(ev: Evaluation, robust_z: float | None = None) -> dict[str, dict]:
@@ -498,10 +498,10 @@ def _fold_spec(spec: CalibrationSpec, held_out: str, max_evaluations: int | None
 def _heldout_rows(rows: list[dict]) -> list[dict]:
     """A held-out trial's rows that have an interval to be inside or not. A simulated median that was not
     reached (no figure; scored NOT_REACHED_Z) counts as outside, as in `calibrate check`; a figure two records cite
-    counts once (objective.mark_repeats)."""
+    counts once, and an input of the trial not at all (objective.mark_not_counted)."""
     keys = ("target_id", "quantity", "published", "interval", "simulated", "z")
     return [{**{k: r.get(k) for k in keys}, "within": bool(r.get("within"))}
-            for r in rows if r.get("ci_source") != "none" and not r.get("repeats")]
+            for r in rows if r.get("ci_source") != "none" and not r.get("not_counted")]
 
 
 def _cache_fold(cache: TrialCache, fold_dir: Path, identity: str) -> None:

@@ -191,22 +191,24 @@ def huber(z: float, k: float | None) -> float:
     return 0.5 * z * z if k is None or a <= k else k * a - 0.5 * k * k
 
 
-def mark_repeats(rows: list[dict], key) -> list[dict]:
-    """Set each row's `repeats` to the record of an earlier row with the same `key(row)`, else None.
+def mark_not_counted(rows: list[dict], figure, is_input=lambda row: False) -> list[dict]:
+    """Set each row's `not_counted`: why it is not a target of its own, or None when it is.
 
-    Two records may cite one figure: IMpower150's control OS (14.7 months) is both T21's and T22's control, and
-    Cai 2023's triple-therapy PFS (6.44 months) is the experimental arm of both its comparisons. Each record keeps
-    its row (its contrasts need it), but the figure is one target: the objective and the count of rows inside
-    their intervals read it once."""
+    - An input: a figure the library trial was built from, such as the share of patients with liver metastasis
+      that sets its cohort's prevalence; only sampling moves it, so it tests nothing.
+    - A repeat: two records may cite one figure (`figure(row)` equal): IMpower150's control OS (14.7 months) is
+      both T21's and T22's control, and Cai 2023's triple-therapy PFS (6.44 months) the experimental arm of both
+      its comparisons. Each record keeps its row (its contrasts need it), but the figure is one target.
+    The objective, the count of rows inside their intervals and cross-validation read only counted rows."""
     first: dict = {}
     for r in rows:
-        k = key(r)
-        r["repeats"] = first.get(k)
+        k = figure(r)
+        r["not_counted"] = "input of the trial" if is_input(r) else f"repeats {first[k]}" if k in first else None
         first.setdefault(k, r["record"])
     return rows
 
 
 def negative_log_likelihood(scored: list[Scored], robust_z: float | None = None) -> float:
     """Sum of z^2 / 2 (the Gaussian negative log-likelihood), or of its Huber form with threshold robust_z, over the
-    distinct figures (a row that repeats another record's figure counts once: `mark_repeats`)."""
-    return float(sum(huber(s.z, robust_z) for s in scored if s.z is not None and not s.row.get("repeats")))
+    counted rows (`mark_not_counted`)."""
+    return float(sum(huber(s.z, robust_z) for s in scored if s.z is not None and not s.row.get("not_counted")))

@@ -143,7 +143,7 @@ def summarise(name: str, grid: list[float], current: float, recs: list[dict], sp
     lower = [p["trial"] for p in informative if p["side"] == "lower"]
     higher = [p["trial"] for p in informative if p["side"] == "higher"]
 
-    scored = [[x for x in r["rows"] if x.get("within") is not None and not x.get("repeats")] for r in recs]
+    scored = [[x for x in r["rows"] if x.get("within") is not None and not x.get("not_counted")] for r in recs]
     return {"spec": spec_id, "parameter": name, "parameter_set": parameter_set,
             "current": current, "values": grid, "objective": total,
             "within": [sum(bool(x["within"]) for x in sc) for sc in scored], "scored": [len(sc) for sc in scored],

@@ -110,13 +110,13 @@ def profile_section(prof: dict) -> list[str]:
 
 
 def _rows_table(rows: list[dict], first: str = "target") -> str:
-    """Observed against simulated, a row per record's figure (z is absent from checks pooled across seeds); a figure
-    another record cites first is counted there and says so."""
+    """Observed against simulated, a row per record's figure (z is absent from checks pooled across seeds); a row
+    that is not a target of its own (an input of its trial, or a figure another record cites) says so."""
     return _table([first, "trial", "endpoint", "observed", "95% interval", "interval from", "simulated",
                    "over cohorts", "z", "within"],
                   [[r["id"], r["trial_id"], r["endpoint"], _f(r["observed"]), interval_text(r["ci"]), r["ci_source"],
                     _f(r["simulated"]), interval_text(r["simulated_ci"]), _f(r.get("z"), 2),
-                    ("yes" if r["within"] else "no") + (f" (counted under {r['repeats']})" if r.get("repeats") else "")]
+                    ("yes" if r["within"] else "no") + (f" (not counted: {r['not_counted']})" if r.get("not_counted") else "")]
                    for r in rows])
 
 
