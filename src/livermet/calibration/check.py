@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 
 import numpy as np
 
@@ -45,7 +44,7 @@ from ..knowledge import load_knowledge_base
 from ..trial.library import published_for, resolve
 from ..trial.protocol import load_protocol
 from ..trial.runner import precompile
-from .evaluate import fallback_n, in_flight, score_trial
+from .evaluate import fallback_n, group_label, in_flight, is_input, score_trial
 from .heterogeneity import residual_heterogeneity
 from .objective import Scored, huber, mark_not_counted, p_number, score
 from .targets import mapped_trials, validation_trials
@@ -204,14 +203,10 @@ def mark_stored(rows: list[dict]) -> list[dict]:
     interval as an earlier one against the same simulated figure, cohort by cohort, is a repeat."""
     if all("not_counted" in r for r in rows):
         return rows
-
-    def is_input(r):
-        protocol = load_protocol(resolve(r["trial_id"]))
-        return r["kind"] == "share" and "liver" in ((protocol.population and protocol.population.prevalence) or {})
-
-    return mark_not_counted(rows, lambda r: (r["trial_id"], re.sub(r"\((experimental|control): ", "(", r["endpoint"]),
-                                             r["observed"], str(r["ci"]), str(r.get("simulated_replicates"))),
-                            is_input)
+    return mark_not_counted(
+        rows, lambda r: (r["trial_id"], group_label(r["endpoint"]), r["observed"], str(r["ci"]),
+                         str(r.get("simulated_replicates"))),
+        lambda r: is_input(load_protocol(resolve(r["trial_id"])), r))
 
 
 def counted(rows: list[dict]) -> list[dict]:
@@ -221,8 +216,7 @@ def counted(rows: list[dict]) -> list[dict]:
 
 
 def within_counts(rows: list[dict]) -> dict:
-    """How many of a check's distinct figures lie inside their intervals, in all and among those with a published
-    CI."""
+    """How many of a check's counted rows lie inside their intervals, in all and among those with a published CI."""
     rows = counted(rows)
     within = sum(r["within"] for r in rows)
     return {"targets": len(rows), "within_ci": int(within),

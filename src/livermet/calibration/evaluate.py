@@ -70,17 +70,20 @@ def published_rows(results: dict, protocol: Protocol, published: list[dict] | No
     pats = results["patients"]
     share = {"liver_metastasis": float((pats["liver_metastasis"] == "yes").mean()) if len(pats) else 0.0}
     rows = compare_published(df, published if published is not None else published_for(protocol), ctrl, exps, share)
-    return mark_not_counted(rows, _figure, functools.partial(_is_input, protocol))
+    return mark_not_counted(rows, _figure, functools.partial(is_input, protocol))
 
 
 def _figure(row: dict) -> tuple:
-    """What makes two rows one figure: the same statistic of the same patients (whichever arm of its record the
-    group is) against the same published value."""
-    group = re.sub(r"\((experimental|control): ", "(", str(row["quantity"]))
-    return row["subgroup"], row["kind"], group, row["published"], str(row["published_ci"])
+    """What makes two rows one figure: the same statistic of the same patients against the same published value."""
+    return row["subgroup"], row["kind"], group_label(row["quantity"]), row["published"], str(row["published_ci"])
 
 
-def _is_input(protocol: Protocol, row: dict) -> bool:
+def group_label(quantity: str) -> str:
+    """A row's label without the role of its group, which is the same patients whichever arm of its record they are."""
+    return re.sub(r"\((experimental|control): ", "(", str(quantity))
+
+
+def is_input(protocol: Protocol, row: dict) -> bool:
     """A baseline share of liver metastasis in a trial whose cohort is given that prevalence."""
     return row.get("kind") == "share" and "liver" in ((protocol.population and protocol.population.prevalence) or {})
 
