@@ -46,7 +46,7 @@ from ..trial.protocol import load_protocol
 from ..trial.runner import precompile
 from .evaluate import fallback_n, group_label, in_flight, is_input, score_trial
 from .heterogeneity import residual_heterogeneity
-from .objective import Scored, huber, mark_not_counted, p_number, score
+from .objective import Scored, counted, huber, mark_not_counted, p_number, score
 from .targets import mapped_trials, validation_trials
 
 ROBUST_Z = 2.0  # the Huber threshold of the library's calibration specs, for the summary objective
@@ -209,12 +209,6 @@ def mark_stored(rows: list[dict]) -> list[dict]:
         lambda r: is_input(load_protocol(resolve(r["trial_id"])), r))
 
 
-def counted(rows: list[dict]) -> list[dict]:
-    """The rows that are targets of their own: neither an input of their trial nor a repeat of another record's
-    figure (objective.mark_not_counted)."""
-    return [r for r in rows if not r.get("not_counted")]
-
-
 def within_counts(rows: list[dict]) -> dict:
     """How many of a check's counted rows lie inside their intervals, in all and among those with a published CI."""
     rows = counted(rows)
@@ -228,15 +222,15 @@ def within_counts(rows: list[dict]) -> dict:
 def summarise_rows(rows: list[dict], replicates: int) -> dict:
     """A check's figures over its scored rows: how many lie inside their intervals, the objective and the
     residual heterogeneity."""
-    rows = counted(rows)
-    zs = [r["z"] for r in rows if r["z"] is not None]
+    kept = counted(rows)
+    zs = [r["z"] for r in kept if r["z"] is not None]
     return {**within_counts(rows),
             # the fit's objective at the published sizes: every row, z with one cohort's sampling error
             "objective": {"gaussian": float(sum(huber(z, None) for z in zs)),
                           "huber": float(sum(huber(z, ROBUST_Z) for z in zs)),
                           "robust_z": ROBUST_Z, "rows_scored": len(zs)},
             # how far the misfit of the log-scale rows exceeds sampling error (calibration/heterogeneity.py)
-            "heterogeneity": residual_heterogeneity(rows, replicates)}
+            "heterogeneity": residual_heterogeneity(kept, replicates)}
 
 
 def _cohorts(parameter_set, trials, replicates, patients, seed, model_name, scheduler, validation):

@@ -181,7 +181,7 @@ def _check_or_validate(validation: bool, parameter_set, trials, replicates, pati
     from rich.table import Table
 
     from ..analysis.tumour_dynamics import nadir_reference_label, reference_label
-    from .report import interval_text
+    from .report import interval_text, within_text
 
     t = Table("id", "trial", "endpoint", "observed", "95% CI", "simulated", "sim. interval", "within")
     f = lambda x: "-" if x is None else f"{x:.3g}"  # noqa: E731
@@ -189,7 +189,7 @@ def _check_or_validate(validation: bool, parameter_set, trials, replicates, pati
         t.add_row(r["id"], r["trial_id"], r["endpoint"], f(r["observed"]),
                   interval_text(r["ci"]) + DERIVED_LABEL.get(r["ci_source"], ""),
                   f(r["simulated"]), interval_text(r["simulated_ci"]),
-                  ("yes" if r["within"] else "no") + (f" (not counted: {r['not_counted']})" if r.get("not_counted") else ""))
+                  within_text(r))
     Console().print(t)
     d = Table("trial", "arm", "kg /week", "ks /week", "TTG weeks", "no shrinkage", "ORR", "PD best",
               "published kg, ks, TTG")

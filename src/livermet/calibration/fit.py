@@ -32,6 +32,7 @@ from scipy.stats import qmc
 
 from ..trial.survival_link import FITTABLE, LINK_PREFIX, OSLink
 from .evaluate import Evaluation, _parameter_names, evaluate, model_of_trials
+from .objective import counted
 from .targets import mapped_trials
 
 SPECS = Path(__file__).resolve().parents[1] / "library" / "calibration"
@@ -501,7 +502,7 @@ def _heldout_rows(rows: list[dict]) -> list[dict]:
     counts once, and an input of the trial not at all (objective.mark_not_counted)."""
     keys = ("target_id", "quantity", "published", "interval", "simulated", "z")
     return [{**{k: r.get(k) for k in keys}, "within": bool(r.get("within"))}
-            for r in rows if r.get("ci_source") != "none" and not r.get("not_counted")]
+            for r in counted(rows) if r.get("ci_source") != "none"]
 
 
 def _cache_fold(cache: TrialCache, fold_dir: Path, identity: str) -> None:

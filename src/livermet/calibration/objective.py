@@ -208,6 +208,11 @@ def mark_not_counted(rows: list[dict], figure, is_input=lambda row: False) -> li
     return rows
 
 
+def counted(rows: list[dict]) -> list[dict]:
+    """The rows that are targets of their own (`mark_not_counted`)."""
+    return [r for r in rows if not r.get("not_counted")]
+
+
 def negative_log_likelihood(scored: list[Scored], robust_z: float | None = None) -> float:
     """Sum of z^2 / 2 (the Gaussian negative log-likelihood), or of its Huber form with threshold robust_z, over the
     counted rows (`mark_not_counted`)."""

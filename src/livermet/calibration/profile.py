@@ -25,6 +25,7 @@ import numpy as np
 from ..trial.survival_link import FITTABLE, LINK_PREFIX
 from .evaluate import evaluate, model_of_trials
 from .fit import PROFILE_NLL, CalibrationSpec, Checkpoint, SpecError, _current_value, _key, _plausible_range, _record
+from .objective import counted
 from .parameter_set import load_parameter_set, resolve_parameter_set
 
 SENSITIVE = 2 * PROFILE_NLL  # objective change across the grid that makes a trial informative (about 3.84)
@@ -143,7 +144,7 @@ def summarise(name: str, grid: list[float], current: float, recs: list[dict], sp
     lower = [p["trial"] for p in informative if p["side"] == "lower"]
     higher = [p["trial"] for p in informative if p["side"] == "higher"]
 
-    scored = [[x for x in r["rows"] if x.get("within") is not None and not x.get("not_counted")] for r in recs]
+    scored = [[x for x in counted(r["rows"]) if x.get("within") is not None] for r in recs]
     return {"spec": spec_id, "parameter": name, "parameter_set": parameter_set,
             "current": current, "values": grid, "objective": total,
             "within": [sum(bool(x["within"]) for x in sc) for sc in scored], "scored": [len(sc) for sc in scored],

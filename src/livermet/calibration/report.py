@@ -116,8 +116,12 @@ def _rows_table(rows: list[dict], first: str = "target") -> str:
                    "over cohorts", "z", "within"],
                   [[r["id"], r["trial_id"], r["endpoint"], _f(r["observed"]), interval_text(r["ci"]), r["ci_source"],
                     _f(r["simulated"]), interval_text(r["simulated_ci"]), _f(r.get("z"), 2),
-                    ("yes" if r["within"] else "no") + (f" (not counted: {r['not_counted']})" if r.get("not_counted") else "")]
-                   for r in rows])
+                    within_text(r)] for r in rows])
+
+
+def within_text(row: dict) -> str:
+    """yes or no, and why a row that is not a target of its own is not counted."""
+    return ("yes" if row["within"] else "no") + (f" (not counted: {row['not_counted']})" if row.get("not_counted") else "")
 
 
 def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: dict | None,
