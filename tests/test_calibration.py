@@ -415,12 +415,17 @@ def test_contrasts_count_the_cohorts_that_point_the_published_way():
     con = {c["record"]: c for c in contrasts(pfs + hr)}
     assert (con["target_t33_pfs"]["cohorts"], con["target_t33_pfs"]["cohorts_right_direction"]) == (4, 1)
     assert (con["target_t11"]["cohorts"], con["target_t11"]["cohorts_right_direction"]) == (3, 2)
+    # as far as published, its way: liver 1.4 months longer (cohort 2) reaches the published +1.2; no HR reaches 1.82
+    assert (con["target_t33_pfs"]["cohorts_as_extreme"], con["target_t11"]["cohorts_as_extreme"]) == (1, 0)
+    hr[0]["simulated_replicates"] = [1.82, 2.5, 0.5]  # the published HR itself counts
+    assert contrasts(hr)[0]["cohorts_as_extreme"] == 2
     # a median not reached in a cohort is longer than the other subgroup's: liver longer in cohorts 1 and 2, no
     # liver longer in cohort 3; neither reached (cohort 4) sets no direction
     pfs[0]["simulated_replicates"] = [None, 6.9, 5.5, None]
     pfs[1]["simulated_replicates"] = [5.4, 5.5, None, None]
     con = {c["record"]: c for c in contrasts(pfs)}
     assert (con["target_t33_pfs"]["cohorts"], con["target_t33_pfs"]["cohorts_right_direction"]) == (4, 2)
+    assert con["target_t33_pfs"]["cohorts_as_extreme"] == 2  # not reached (longer than any) and 1.4 months
     pfs[0]["simulated"] = None  # the liver subgroup's median not reached over the cohorts: liver longer
     con = {c["record"]: c for c in contrasts(pfs)}["target_t33_pfs"]
     assert con["simulated"] is None and con["simulated_direction"] == "up" and con["right_direction"]
@@ -760,6 +765,13 @@ def test_report_reads_a_check_pooled_across_seeds():
               "significant_contrasts_right_direction": 0, "replicates": 30, "rows": [row], "contrasts": []}
     page = render(pooled, None, None, None)
     assert "<b>0 of 1</b>" in page and "16.1" in page and "30 virtual cohort(s)" in page
+    # a contrast shows in how many cohorts it reached the published size; one from an older file has no such count
+    con = {"target_id": "T33", "quantity": "median PFS, liver minus no liver (months)", "published": 1.2,
+           "simulated": -1.1, "right_direction": False, "cohorts": 30, "cohorts_right_direction": 2}
+    page = render({**pooled, "contrasts": [{**con, "cohorts_as_extreme": 1}]}, None, None, None)
+    assert "<td>2 of 30</td><td>1 of 30</td>" in page.replace("\n", "")
+    page = render({**pooled, "contrasts": [con]}, None, None, None)
+    assert "<td>2 of 30</td><td>-</td>" in page.replace("\n", "")
 
 
 def test_report_lists_held_parameters_of_a_parameter_set_as_not_searched():

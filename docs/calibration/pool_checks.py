@@ -65,15 +65,18 @@ for c in first["contrasts"]:
         sim = row["simulated"]
         direction = _dir(math.log(sim))
         per_cohort = [math.log(v) for v in _replicates(row)]
+        published = math.log(c["published"])
     else:  # medians, liver minus no liver
         e = next(r for r in mine if r["kind"] == "median" and "(experimental" in r["endpoint"])
         k = next(r for r in mine if r["kind"] == "median" and "(control" in r["endpoint"])
         diff = _not_reached_difference(e["simulated"], k["simulated"])
         sim, direction = (diff if math.isfinite(diff) else None), _dir(diff)
         per_cohort = _paired_differences(e, k)
+        published = c["published"]
     right = _same_way(c["published_direction"], direction)
-    by_cohort = _replicate_directions(c["published_direction"], per_cohort) if aligned else {}
-    contrasts.append({**{k_: v for k_, v in c.items() if k_ not in ("cohorts", "cohorts_right_direction")},
+    by_cohort = _replicate_directions(published, per_cohort) if aligned else {}
+    contrasts.append({**{k_: v for k_, v in c.items() if k_ not in ("cohorts", "cohorts_right_direction",
+                                                                      "cohorts_as_extreme")},
                       "simulated": sim, "simulated_direction": direction, "right_direction": right, **by_cohort})
 
 out = {**within_counts(rows), **summarise_contrasts(contrasts),

@@ -114,20 +114,21 @@ def contrasts(rows: list[dict]) -> list[dict]:
                         "published": pub, "simulated": sim, "published_direction": _dir(np.log(pub)),
                         "simulated_direction": _dir(np.log(sim)),
                         "right_direction": _same_way(_dir(np.log(pub)), _dir(np.log(sim))),
-                        **_replicate_directions(_dir(np.log(pub)), [np.log(h) for h in _replicates(r)]),
+                        **_replicate_directions(np.log(pub), [np.log(h) for h in _replicates(r)]),
                         **_significance(rec, r)})
         med = {r.get("role"): r for r in rs if r.get("kind") == "median"}
         if {"experimental", "control"} <= set(med) and LIVER in str(med["experimental"].get("experimental")) \
                 and NO_LIVER in str(med["control"].get("control")):
             e, c = med["experimental"], med["control"]
-            pd_ = _dir(float(e["observed"]) - float(c["observed"]))
+            published = float(e["observed"]) - float(c["observed"])
+            pd_ = _dir(published)
             diff = _not_reached_difference(e.get("simulated"), c.get("simulated"))
             sd_ = _dir(diff)
             out.append({"record": rec, "target_id": e["id"], "quantity": f"{e['endpoint'].split(',')[0]}, liver "
-                        "minus no liver (months)", "published": float(e["observed"]) - float(c["observed"]),
+                        "minus no liver (months)", "published": published,
                         "simulated": diff if math.isfinite(diff) else None, "published_direction": pd_,
                         "simulated_direction": sd_, "right_direction": _same_way(pd_, sd_),
-                        **_replicate_directions(pd_, _paired_differences(e, c)),
+                        **_replicate_directions(published, _paired_differences(e, c)),
                         **_significance(rec, e)})
     return out
 
@@ -153,11 +154,17 @@ def _paired_differences(e: dict, c: dict) -> list[float]:
     return [_not_reached_difference(x, y) for x, y in zip(a, b)]
 
 
-def _replicate_directions(published: str, per_cohort: list[float]) -> dict:
-    """In how many of the simulated cohorts the contrast points the published way: a contrast that is wrong
-    in every cohort is the model's, one that is wrong in some is within the check's sampling noise."""
-    right = sum(_same_way(published, _dir(x)) for x in per_cohort)
-    return {"cohorts": len(per_cohort), "cohorts_right_direction": int(right)}
+def _replicate_directions(published: float, per_cohort: list[float]) -> dict:
+    """In how many of the simulated cohorts the contrast (log hazard ratio or difference of medians) points the
+    published way: a contrast that is wrong in every cohort is the model's, one that is wrong in some is within the
+    check's sampling noise. `cohorts_as_extreme`: in how many it is at least as large as the published one, that way
+    (a predictive check: how often a trial of the published size, drawn from the model, would report a difference
+    that large; None where the publication set no way)."""
+    way = _dir(published)
+    right = sum(_same_way(way, _dir(x)) for x in per_cohort)
+    extreme = None if way == "none" else int(sum((x >= published) if way == "up" else (x <= published)
+                                                  for x in per_cohort))
+    return {"cohorts": len(per_cohort), "cohorts_right_direction": int(right), "cohorts_as_extreme": extreme}
 
 
 def _same_way(published: str, simulated: str) -> bool:

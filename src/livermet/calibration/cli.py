@@ -181,7 +181,7 @@ def _check_or_validate(validation: bool, parameter_set, trials, replicates, pati
     from rich.table import Table
 
     from ..analysis.tumour_dynamics import nadir_reference_label, reference_label
-    from .report import interval_text, within_text
+    from .report import as_extreme_text, interval_text, within_text
 
     t = Table("id", "trial", "endpoint", "observed", "95% CI", "simulated", "sim. interval", "within")
     f = lambda x: "-" if x is None else f"{x:.3g}"  # noqa: E731
@@ -206,10 +206,11 @@ def _check_or_validate(validation: bool, parameter_set, trials, replicates, pati
                        f"{nadir_reference_label(r, f)} ({r['reference_treatment']})")
         Console().print(nd)
     c = Table("id", "liver vs no liver", "published", "published P", "simulated", "right direction",
-              "cohorts the published way")
+              "cohorts the published way", "cohorts as far as published")
     for x in res["contrasts"]:
         c.add_row(x["target_id"], x["quantity"], f(x["published"]), x.get("published_p") or "-", f(x["simulated"]),
-                  "yes" if x["right_direction"] else "no", f"{x['cohorts_right_direction']} of {x['cohorts']}")
+                  "yes" if x["right_direction"] else "no", f"{x['cohorts_right_direction']} of {x['cohorts']}",
+                  as_extreme_text(x))
     Console().print(c)
     console.print(f"{res['within_ci']} of {res['targets']} within CI ({100 * (res['fraction_within_ci'] or 0):.0f}%); "
                   f"liver vs no-liver contrasts in the right direction: {res['contrasts_right_direction']} of "

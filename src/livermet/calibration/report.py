@@ -124,6 +124,13 @@ def within_text(row: dict) -> str:
     return ("yes" if row["within"] else "no") + (f" (not counted: {row['not_counted']})" if row.get("not_counted") else "")
 
 
+def as_extreme_text(contrast: dict) -> str:
+    """In how many simulated cohorts the contrast is at least as large as the published one, its way (a check file
+    written before the count existed, or a contrast without a published way, has none)."""
+    n = contrast.get("cohorts_as_extreme")
+    return "-" if n is None else f"{n} of {contrast['cohorts']}"
+
+
 def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: dict | None,
            profiles: list[dict] | None = None, validation: dict | None = None) -> str:
     body = ["<h1>livermet calibration report</h1>",
@@ -148,11 +155,12 @@ def render(check: dict | None, pset: dict | None, crossval: dict | None, sens: d
         body.append(_rows_table(rows))
         body += ["<h3>Liver vs no-liver contrasts</h3>",
                  _table(["target", "quantity", "published", "published P", "significant", "simulated",
-                         "right direction", "cohorts the published way"],
+                         "right direction", "cohorts the published way", "cohorts as far as published"],
                         [[c["target_id"], c["quantity"], _f(c["published"]), c.get("published_p") or "-",
                           {True: "yes", False: "no"}.get(c.get("published_significant"), "not reported"),
                           _f(c["simulated"]), "yes" if c["right_direction"] else "no",
-                          f"{c['cohorts_right_direction']} of {c['cohorts']}" if "cohorts" in c else "-"]
+                          f"{c['cohorts_right_direction']} of {c['cohorts']}" if "cohorts" in c else "-",
+                          as_extreme_text(c)]
                          for c in check["contrasts"]])]
         if check.get("tumour_dynamics"):
             body += ["<h3>Tumour dynamics read by the OS link</h3>",
