@@ -110,10 +110,10 @@ def contrasts(rows: list[dict]) -> list[dict]:
             if r.get("simulated") is None:
                 continue
             pub, sim = float(r["observed"]), float(r["simulated"])
+            pd_, sd_ = _dir(np.log(pub)), _dir(np.log(sim))
             out.append({"record": rec, "target_id": r["id"], "quantity": r["endpoint"],
-                        "published": pub, "simulated": sim, "published_direction": _dir(np.log(pub)),
-                        "simulated_direction": _dir(np.log(sim)),
-                        "right_direction": _same_way(_dir(np.log(pub)), _dir(np.log(sim))),
+                        "published": pub, "simulated": sim, "published_direction": pd_,
+                        "simulated_direction": sd_, "right_direction": _same_way(pd_, sd_),
                         **_replicate_directions(np.log(pub), [np.log(h) for h in _replicates(r)]),
                         **_significance(rec, r)})
         med = {r.get("role"): r for r in rs if r.get("kind") == "median"}
